@@ -1,0 +1,22 @@
+"""The benchmark workloads (issue 8). `path` is formatted with the parameters
+bench/probe.py finds in the data: {deep_page}, {reference}. The API list asks
+for 25 rows, the page size of the public list and of the textbook baseline,
+so the three compare like with like (the API's default is 50)."""
+
+WORKLOADS = {
+    "list_page1": {"path": "/commitments/?status=in_progress", "kind": "html"},
+    "list_deep": {"path": "/commitments/?status=in_progress&page={deep_page}", "kind": "html"},
+    "search_common": {"path": "/commitments/?q=forces", "kind": "html"},
+    "search_rare": {"path": "/commitments/?q=transhumance", "kind": "html"},
+    "search_absent": {"path": "/commitments/?q=zyxwvutsrq", "kind": "html"},
+    "commitment_page": {"path": "/commitments/{reference}/", "kind": "html"},
+    # The dashboard is the home page (figures and charts). It is not cached
+    # yet, so there is no separate "cached" workload.
+    "dashboard": {"path": "/", "kind": "html"},
+    "api_list": {"path": "/api/v1/commitments/?status=in_progress&page_size=25", "kind": "json"},
+    "api_detail": {"path": "/api/v1/commitments/{reference}/", "kind": "json"},
+    "textbook_drf_list": {"path": "/bench/textbook/commitments/?current_status=in_progress", "kind": "json"},
+    "csv_export": {"path": "/commitments/export.csv", "kind": "csv", "single": True},
+    "admin_changelist": {"path": "/admin/tracker/commitment/", "kind": "html", "staff": True},
+    "publish": {"in_process": True},
+}

@@ -1,0 +1,258 @@
+"""Accounts (issue 6): two-factor authentication for every staff account,
+lockout keyed on username and address, password rules, session timeouts,
+disabling ends sessions, security events logged."""
+
+import logging
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+
+from tests import factories as f
+from tracker import services
+from tracker.editorial.middleware import AUTH_AT, SEEN_AT
+from tracker.services.accounts import user_otp_provision
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password-123"
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def current_code(device) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():06d}"
+
+
+def login_post(client, username, password=PASSWORD, token="", ip="10.0.0.1"):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "otp_token": token, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+    )
+
+
+# --- Two-factor authentication ------------------------------------------------
+
+
+def test_password_alone_does_not_open_the_admin(client):
+    editor = f.make_editor()
+    user_otp_provision(user=editor)
+    response = login_post(client, editor.username)
+    assert response.status_code == 200  # the form again, with an error
+    assert client.get(reverse("admin:index")).status_code == 302
+    # A session logged in by password only (no second factor) is not enough either.
+    client.force_login(editor)
+    response = client.get(reverse("admin:tracker_commitment_changelist"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_password_and_totp_code_open_the_admin(client):
+    editor = f.make_editor()
+    device, _codes = user_otp_provision(user=editor)
+    response = login_post(client, editor.username, token=current_code(device))
+    assert response.status_code == 302, response.context["form"].errors
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_wrong_code_is_refused(client):
+    editor = f.make_editor()
+    device, _codes = user_otp_provision(user=editor)
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+    response = login_post(client, editor.username, token=wrong)
+    assert response.status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_recovery_code_works_once(client):
+    editor = f.make_editor()
+    _device, codes = user_otp_provision(user=editor)
+    assert len(codes) == 10
+    assert login_post(client, editor.username, token=codes[0]).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    client.logout()
+    assert login_post(client, editor.username, token=codes[0]).status_code == 200
+    assert not StaticToken.objects.filter(token=codes[0]).exists()
+
+
+def test_staff_without_a_device_cannot_log_in(client):
+    editor = f.make_editor()
+    assert login_post(client, editor.username, token="123456").status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_demo_accounts_get_a_known_authenticator_secret(client, settings):
+    settings.DEBUG = True
+    call_command("create_demo_accounts", stdout=open("/dev/null", "w"))
+    from io import StringIO
+
+    out = StringIO()
+    call_command("otp_code", "demo-editor", stdout=out)
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit()
+    response = login_post(client, "demo-editor", password="editor-demo-2026!", token=code)
+    assert response.status_code == 302
+    settings.DEBUG = False
+    with pytest.raises(Exception, match="Only for the demo"):
+        call_command("otp_code", "demo-editor")
+
+
+def test_otp_setup_command_prints_secret_and_recovery_codes():
+    from io import StringIO
+
+    editor = f.make_editor(username="amina")
+    out = StringIO()
+    call_command("otp_setup", "amina", "--no-qr", stdout=out)
+    text = out.getvalue()
+    assert "otpauth://totp/" in text and "recovery codes" in text
+    assert editor.totpdevice_set.filter(confirmed=True).count() == 1
+
+
+# --- Lockout --------------------------------------------------------------------
+
+
+def test_lockout_after_repeated_failures_is_per_username_and_address(client, settings, caplog):
+    settings.AXES_FAILURE_LIMIT = 3
+    editor = f.make_editor()
+    device, _codes = user_otp_provision(user=editor)
+    with caplog.at_level(logging.INFO, logger="tracker.security"):
+        for _ in range(3):
+            login_post(client, editor.username, password="wrong-password-xx", ip="203.0.113.9")
+        # Locked from that address, even with the right password and code.
+        response = login_post(client, editor.username, token=current_code(device), ip="203.0.113.9")
+        assert response.status_code == 429
+        assert client.get(reverse("admin:index")).status_code == 302
+    assert any(r.getMessage().startswith(f"login failed: {editor.username}") for r in caplog.records)
+    assert any(r.getMessage().startswith(f"lockout: {editor.username}") for r in caplog.records)
+    # The editor, from their own address, still gets in.
+    response = login_post(client, editor.username, token=current_code(device), ip="198.51.100.7")
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+# --- Passwords ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password,message",
+    [
+        ("Sh0rt-pass", "This password is too short. It must contain at least 12 characters."),
+        ("password1234", "This password is too common."),
+        ("123456789012345", "This password is entirely numeric."),
+    ],
+)
+def test_weak_passwords_are_refused(password, message):
+    with pytest.raises(ValidationError) as exc:
+        validate_password(password)
+    assert message in exc.value.messages
+
+
+def test_a_long_uncommon_password_is_accepted():
+    validate_password("velvet-baobab-harmattan-42")
+
+
+# --- Sessions -----------------------------------------------------------------------
+
+
+def test_idle_session_ends(client, settings):
+    settings.SESSION_IDLE_TIMEOUT = 60
+    editor = f.make_editor()
+    f.login_staff(client, editor)
+    assert client.get(reverse("admin:index")).status_code == 200
+    session = client.session
+    session[SEEN_AT] = int(time.time()) - 61
+    session.save()
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_active_session_still_ends_at_the_absolute_timeout(client, settings):
+    settings.SESSION_ABSOLUTE_TIMEOUT = 3600
+    editor = f.make_editor()
+    f.login_staff(client, editor)
+    assert client.get(reverse("admin:index")).status_code == 200
+    session = client.session
+    session[AUTH_AT] = int(time.time()) - 3601
+    session[SEEN_AT] = int(time.time())  # active a moment ago
+    session.save()
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_disabling_an_account_ends_all_its_sessions(client):
+    from django.test import Client
+
+    administrator, editor = f.make_user("Administrators"), f.make_editor()
+    other_device = Client()
+    f.login_staff(client, editor)
+    f.login_staff(other_device, editor)
+    assert client.get(reverse("admin:index")).status_code == 200
+    services.user_deactivate(actor=administrator, user=editor)
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(editor.pk)]
+    for c in (client, other_device):
+        assert c.get(reverse("admin:index")).status_code == 302
+    editor.refresh_from_db()
+    assert not editor.is_active
+
+
+def test_only_administrators_disable_accounts_and_never_themselves():
+    administrator, editor = f.make_user("Administrators"), f.make_editor()
+    with pytest.raises(Exception, match="permission"):
+        services.user_deactivate(actor=editor, user=administrator)
+    with pytest.raises(ValidationError):
+        services.user_deactivate(actor=administrator, user=administrator)
+
+
+def test_admin_action_disables_accounts(client):
+    from django.contrib.auth import get_user_model
+
+    administrator, editor = f.make_user("Administrators"), f.make_editor()
+    f.login_staff(client, administrator)
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "deactivate_accounts", "_selected_action": [editor.pk]},
+        follow=True,
+    )
+    assert "1 account(s) disabled" in response.content.decode()
+    assert not get_user_model().objects.get(pk=editor.pk).is_active
+
+
+# --- Security log ---------------------------------------------------------------------
+
+
+def test_permission_denied_is_logged(client, caplog):
+    editor = f.make_editor()
+    commitment = f.make_commitment(actor=editor)
+    record = commitment.history.first()
+    f.login_staff(client, editor)
+    with caplog.at_level(logging.WARNING, logger="tracker.security"):
+        url = reverse("admin:tracker_commitment_simple_history", args=[commitment.pk, record.history_id])
+        assert client.post(url, {}).status_code == 403
+    assert any(
+        r.getMessage().startswith(f"permission denied: {editor.username} POST") for r in caplog.records
+    )
+
+
+def test_successful_login_is_logged(client, caplog):
+    editor = f.make_editor()
+    device, _ = user_otp_provision(user=editor)
+    with caplog.at_level(logging.INFO, logger="tracker.security"):
+        login_post(client, editor.username, token=current_code(device), ip="192.0.2.4")
+    assert any(r.getMessage() == f"login: {editor.username} from 192.0.2.4" for r in caplog.records)
+
+
+def test_login_page_asks_for_the_code_in_one_step(client):
+    page = client.get(reverse("admin:login")).content.decode()
+    assert 'name="otp_token"' in page and 'autocomplete="one-time-code"' in page
+    assert "otp_device" not in page and "otp_challenge" not in page

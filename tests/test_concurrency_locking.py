@@ -1,0 +1,233 @@
+"""No lost edits (issue 6): optimistic locking checked under a row lock.
+
+Many threads save the same record at once: exactly one wins, every other one
+is refused with a message saying who changed what meanwhile. Runs on SQLite
+by default and on PostgreSQL with DATABASE_URL (use your own database name)."""
+
+import importlib
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection, connections
+from django.urls import reverse
+from django.utils import translation
+
+from tests import factories as f
+from tracker import services
+from tracker.models import Commitment, Institution
+
+THREADS = 12
+
+
+@pytest.fixture
+def groups_after_flush():
+    """Transactional tests start from a flushed database: put back the groups
+    the data migrations create (serialized_rollback breaks on SQLite when a
+    non-transactional test ran before)."""
+    from django.contrib.auth.models import Group, Permission
+
+    tracker = importlib.import_module("tracker.migrations.0002_search_index_and_groups")
+    roles = importlib.import_module("tracker.migrations.0003_editorial_versions_and_roles")
+    editors = tracker.EDITOR_PERMS
+    reviewers = editors + tracker.REVIEWER_EXTRA
+    for name, codenames in (
+        ("Editors", editors),
+        ("Reviewers", reviewers),
+        ("Administrators", reviewers + roles.ADMIN_TRACKER_EXTRA),
+    ):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+        )
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def _waiting(save, i):
+    """SQLite's in-memory test database is shared between threads in
+    "shared-cache" mode, where a writer finds the table locked instead of
+    waiting for it (a file database waits: the busy timeout in settings).
+    Retrying the whole service call, in a new transaction, is that wait."""
+    for _attempt in range(400):
+        try:
+            return save(i)
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            time.sleep(0.005)
+    raise AssertionError("the table stayed locked")
+
+
+def race(save, n=THREADS):
+    """Run `save(i)` in n threads released at the same instant."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        try:
+            with translation.override("en"):
+                barrier.wait(timeout=10)
+                results[i] = ("ok", _waiting(save, i))
+        except ValidationError as exc:
+            results[i] = ("refused", exc)
+        except Exception as exc:  # pragma: no cover - reported by the assertion
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def check_exactly_one_wins(results, label):
+    errors = [r for r in results if r[0] == "error"]
+    assert not errors, errors
+    winners = [r[1] for r in results if r[0] == "ok"]
+    refused = [r[1] for r in results if r[0] == "refused"]
+    assert len(winners) == 1 and len(refused) == THREADS - 1, results
+    for exc in refused:
+        assert exc.code == "stale_version"
+        assert exc.messages[0].startswith(f"Someone else saved this {label} while you were editing it")
+        assert "your version 1, now 2" in exc.messages[0]
+    return winners[0], refused
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups_after_flush")
+def test_many_threads_save_the_same_evidence_exactly_one_wins():
+    editor = f.make_editor()
+    commitment = f.make_commitment(actor=editor)
+    evidence = f.make_evidence(commitment, actor=editor, title="Original")
+    editor.has_perm("tracker.change_evidence")  # load the permission cache once
+
+    results = race(
+        lambda i: services.evidence_update(
+            actor=editor, evidence=evidence, expected_version=1, title=f"Title from thread {i}"
+        )
+    )
+    winner, refused = check_exactly_one_wins(results, "evidence")
+    evidence.refresh_from_db()
+    assert (evidence.version, evidence.title) == (2, winner.title)
+    for exc in refused:
+        assert f"Title: “Original” → “{winner.title}”" in exc.details
+        assert editor.username in exc.details
+    # The winner's save, and only it, is in the history.
+    assert evidence.history.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups_after_flush")
+def test_many_threads_save_the_same_commitment_exactly_one_wins():
+    editor = f.make_editor()
+    commitment = f.make_commitment(actor=editor, title_en="Original")
+    editor.has_perm("tracker.change_commitment")
+    results = race(
+        lambda i: services.commitment_update(
+            actor=editor, commitment=commitment, expected_version=1, title_en=f"Thread {i}"
+        )
+    )
+    winner, refused = check_exactly_one_wins(results, "commitment")
+    commitment = Commitment.objects.get(pk=commitment.pk)
+    assert (commitment.version, commitment.title_en) == (2, winner.title_en)
+    assert all(f"Title (English): “Original” → “{winner.title_en}”" in exc.details for exc in refused)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups_after_flush")
+def test_many_threads_save_the_same_institution_exactly_one_wins():
+    admin_user = f.make_user("Administrators")
+    institution = services.institution_create(actor=admin_user, slug="pn", name_fr="Police")
+    admin_user.has_perm("tracker.change_institution")
+    results = race(
+        lambda i: services.institution_update(
+            actor=admin_user, institution=institution, expected_version=1, acronym=f"P{i}"
+        )
+    )
+    winner, _ = check_exactly_one_wins(results, "institution")
+    assert Institution.objects.get(pk=institution.pk).acronym == winner.acronym
+
+
+@pytest.mark.django_db
+def test_stale_evidence_form_is_refused_with_what_changed(client):
+    editor, colleague = f.make_editor(), f.make_editor()
+    org = colleague.membership.organisation
+    editor.membership.organisation = org
+    editor.membership.save()
+    commitment = f.make_commitment(actor=editor)
+    evidence = f.make_evidence(commitment, actor=editor, title="Original", publisher="Le Journal")
+    services.evidence_update(
+        actor=colleague, evidence=evidence, expected_version=1, title="Colleague's title"
+    )
+    f.login_staff(client, editor)
+    data = {
+        "kind": "news_report",
+        "publisher": "Le Journal",
+        "title": "My title",
+        "published_on": "2024-05-01",
+        "published_on_precision": "day",
+        "language": "fr",
+        "reliability": "credible",
+        "visibility": "public",
+        "expected_version": 1,
+    }
+    response = client.post(reverse("admin:tracker_evidence_change", args=[evidence.pk]), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors[0].startswith(
+        "Someone else saved this evidence while you were editing it (your version 1, now 2)"
+    )
+    assert f"Saved meanwhile by {colleague.username}" in errors[1]
+    assert "Title: “Original” → “Colleague's title”" in errors[1]
+    evidence.refresh_from_db()
+    assert evidence.title == "Colleague's title"
+    # Reloaded (the current version), the same edit goes through.
+    data["expected_version"] = 2
+    response = client.post(reverse("admin:tracker_evidence_change", args=[evidence.pk]), data)
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.title, evidence.version) == ("My title", 3)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["indicator", "institution", "framework"])
+def test_stale_forms_of_other_records_are_refused(client, model):
+    user = f.make_user("Administrators")
+    commitment = f.make_commitment(actor=user)
+    if model == "indicator":
+        obj = services.indicator_create(actor=user, commitment=commitment, key="k", name_fr="Avant")
+        services.indicator_update(actor=user, indicator=obj, name_fr="Pendant")
+        data = {"name_fr": "Après", "unit": "count"}
+    elif model == "institution":
+        obj = services.institution_create(actor=user, slug="pn", name_fr="Avant")
+        services.institution_update(actor=user, institution=obj, name_fr="Pendant")
+        data = {"name_fr": "Après", "kind": "other"}
+    else:
+        obj = services.framework_create(actor=user, code="lps", name_fr="Avant")
+        services.framework_update(actor=user, framework=obj, name_fr="Pendant")
+        data = {"name_fr": "Après", "kind": "other", "status": "in_force", "adopted_on_precision": "day"}
+    f.login_staff(client, user)
+    data["expected_version"] = 1
+    response = client.post(reverse(f"admin:tracker_{model}_change", args=[obj.pk]), data)
+    assert response.status_code == 200, response
+    errors = response.context["adminform"].form.non_field_errors()
+    assert "your version 1, now 2" in errors[0]
+    assert "“Avant” → “Pendant”" in errors[1]
+    obj.refresh_from_db()
+    assert obj.name_fr == "Pendant"
+
+
+def test_the_postgresql_run_uses_its_own_database():
+    """Documentation by test: the concurrency tests above ran on the database
+    DATABASE_URL names (SQLite in memory by default)."""
+    assert connection.vendor in ("sqlite", "postgresql")

@@ -1,0 +1,110 @@
+"""The editor home (issue 6): my drafts, returned to me, the review queue,
+partner submissions, commitments past due and not assessed for 90 days."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tests import factories as f
+from tracker import services
+from tracker.models import Assessment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def section(response, name):
+    return response.context["home"].__dict__[name]
+
+
+def test_editor_home_sections(client):
+    org = f.make_organisation()
+    me, reviewer = f.make_editor(organisation=org), f.make_reviewer()
+    partner_org = f.make_organisation(kind="partner")
+    partner = f.make_user("Partners", organisation=partner_org, is_staff=False)
+    overdue = f.make_commitment(actor=me, reference="DUE-1", due_date=dt.date(2020, 1, 1))
+    fresh = f.make_commitment(actor=me, reference="FRESH-1", due_date=dt.date(2999, 1, 1))
+    f.make_published_assessment(fresh, reviewer=reviewer)
+    draft = f.make_assessment(overdue, author=me)
+    returned = f.make_assessment(overdue, author=me)
+    services.assessment_submit(actor=me, assessment=returned)
+    services.assessment_return(actor=reviewer, assessment=returned, comment="Cite the decree.")
+    waiting = f.make_assessment(overdue, author=me)
+    services.assessment_submit(actor=me, assessment=waiting)
+    from_partner = f.make_assessment(overdue, author=partner)
+    services.assessment_submit(actor=partner, assessment=from_partner)
+    other_orgs_draft = f.make_assessment(overdue)  # another organisation's draft
+
+    f.login_staff(client, me)
+    response = client.get(reverse("editorial:home"))
+    assert response.status_code == 200
+    assert [a.pk for a in section(response, "drafts").rows] == [draft.pk]
+    assert [a.pk for a in section(response, "returned").rows] == [returned.pk]
+    assert section(response, "review_queue") is None  # editors do not review
+    assert [a.pk for a in section(response, "partner_waiting").rows] == [from_partner.pk]
+    assert [c.reference for c in section(response, "past_due").rows] == ["DUE-1"]
+    assert [c.reference for c in section(response, "not_assessed").rows] == ["DUE-1"]
+    assert "Cite the decree." in response.content.decode()
+    assert other_orgs_draft.pk not in {a.pk for a in section(response, "drafts").rows}
+
+    client.logout()
+    f.login_staff(client, reviewer)
+    response = client.get(reverse("editorial:home"))
+    assert [a.pk for a in section(response, "review_queue").rows] == [waiting.pk, from_partner.pk]
+
+
+def test_commitment_assessed_long_ago_counts_as_not_assessed(client):
+    editor = f.make_editor()
+    old = f.make_commitment(actor=editor, reference="OLD-1")
+    assessment = f.make_published_assessment(old)
+    Assessment.objects.filter(pk=assessment.pk).update(published_at=timezone.now() - dt.timedelta(days=91))
+    recent = f.make_commitment(actor=editor, reference="NEW-1")
+    assessment = f.make_published_assessment(recent)
+    Assessment.objects.filter(pk=assessment.pk).update(published_at=timezone.now() - dt.timedelta(days=89))
+    f.login_staff(client, editor)
+    response = client.get(reverse("editorial:home"))
+    assert [c.reference for c in section(response, "not_assessed").rows] == ["OLD-1"]
+
+
+def test_admin_index_links_to_the_editor_home(client):
+    f.login_staff(client, f.make_editor())
+    response = client.get(reverse("admin:index"))
+    assert reverse("editorial:home") in response.content.decode()
+
+
+def test_editor_home_needs_a_verified_second_factor(client):
+    editor = f.make_editor()
+    client.force_login(editor)  # password only
+    response = client.get(reverse("editorial:home"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def _fill(n, reviewer, partner):
+    editor = f.make_editor()
+    for _ in range(n):
+        c = f.make_commitment(actor=editor, due_date=dt.date(2020, 1, 1))
+        f.make_assessment(c, author=reviewer)
+        mine = f.make_assessment(c, author=partner)
+        services.assessment_submit(actor=partner, assessment=mine)
+
+
+def test_editor_home_query_count_does_not_grow(client, django_assert_max_num_queries):
+    reviewer = f.make_reviewer()
+    partner = f.make_user("Partners", organisation=f.make_organisation(kind="partner"), is_staff=False)
+    f.login_staff(client, reviewer)
+    _fill(3, reviewer, partner)
+    with django_assert_max_num_queries(24):
+        assert client.get(reverse("editorial:home")).status_code == 200
+    _fill(9, reviewer, partner)
+    with django_assert_max_num_queries(24):
+        response = client.get(reverse("editorial:home"))
+    assert section(response, "drafts").total == 12
+    assert section(response, "partner_waiting").total == 12

@@ -1,0 +1,402 @@
+"""The partner API, /api/v1/. Thin views: each calls one selector (reads) or
+one service (writes); permissions, throttles, conditional GET and the error
+shape are shared by every view through ApiView."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_filters import BooleanFilter
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tracker.models import Assessment
+from tracker.partners import opendata
+from tracker.partners import services as partner_services
+from tracker.partners.models import WebhookEndpoint
+
+from . import selectors
+from . import serializers as s
+from .authentication import ApiKeyAuthentication
+from .conditional import ConditionalGetMixin
+from .errors import Conflict, Unprocessable
+from .filters import (
+    AssessmentFilter,
+    CommitmentFilter,
+    EvidenceFilter,
+    FrameworkFilter,
+    IndicatorFilter,
+    InstitutionFilter,
+)
+from .pagination import KeysetPagination
+from .permissions import CanSubmit, IsPartner, partner_key
+from .throttling import AnonymousThrottle, KeyedThrottle
+
+PAGINATION_PARAMS = {"cursor", "page_size", "ordering"}
+BOOLEAN_VALUES = {"true", "false", "1", "0"}
+
+
+class ApiView(ConditionalGetMixin):
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    throttle_classes = [AnonymousThrottle, KeyedThrottle]
+    extra_query_params: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.check_query_params(request)
+
+    def check_query_params(self, request) -> None:
+        """Unknown query parameters are an error, not silently ignored (a typo
+        in a filter name would otherwise return everything)."""
+        allowed = set(self.extra_query_params)
+        if getattr(self, "action", None) == "list":
+            allowed |= PAGINATION_PARAMS
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                allowed |= set(filterset.base_filters)
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
+        self.check_boolean_params(request)
+
+    def check_boolean_params(self, request) -> None:
+        # django-filter reads an unknown boolean ("maybe") as "no filter";
+        # the API says so instead.
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is None or getattr(self, "action", None) != "list":
+            return
+        for name, spec in filterset.base_filters.items():
+            if isinstance(spec, BooleanFilter) and name in request.query_params:
+                if request.query_params[name].lower() not in BOOLEAN_VALUES:
+                    raise ValidationError({name: [_("Use true or false.")]})
+
+
+class ReadOnlyViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    keyset_tiebreak = "pk"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Commitments"), description=_("Filter, search and sort like the public list.")
+    ),
+    retrieve=extend_schema(
+        summary=_("One commitment"),
+        description=_("With its published assessments, public evidence and indicators."),
+    ),
+)
+class CommitmentViewSet(ReadOnlyViewSet):
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    filterset_class = CommitmentFilter
+    ordering_in_filterset = True
+    keyset_default = "reference"
+    keyset_tiebreak = "reference"
+
+    @property
+    def keyset_orderings(self) -> dict:
+        # The same whitelist as the public list (CommitmentFilter's ordering).
+        nulls = {"due_date": dt.date(9999, 12, 31), "updated": dt.date(1, 1, 1)}
+        param_map = CommitmentFilter.base_filters["ordering"].param_map
+        return {name: (field, nulls.get(name)) for name, field in param_map.items()}
+
+    def get_queryset(self):
+        return selectors.commitments()
+
+    def get_serializer_class(self):
+        return s.CommitmentDetailSerializer if self.action == "retrieve" else s.CommitmentListSerializer
+
+    def get_object(self):
+        return selectors.commitment_detail(self.kwargs["reference"])
+
+
+@extend_schema_view(list=extend_schema(summary=_("Published assessments")))
+class AssessmentViewSet(ReadOnlyViewSet):
+    serializer_class = s.AssessmentSerializer
+    filterset_class = AssessmentFilter
+    lookup_value_regex = "[0-9]+"
+    keyset_orderings = {"as_of": ("as_of", None), "published": ("published_at", None)}
+    keyset_default = "-as_of"
+
+    def get_queryset(self):
+        return selectors.assessments()
+
+
+@extend_schema_view(list=extend_schema(summary=_("Public evidence")))
+class EvidenceViewSet(ReadOnlyViewSet):
+    serializer_class = s.EvidenceSerializer
+    filterset_class = EvidenceFilter
+    lookup_value_regex = "[0-9]+"
+    keyset_orderings = {"published_on": ("published_on", dt.date(1, 1, 1)), "id": ("pk", None)}
+    keyset_default = "-published_on"
+
+    def get_queryset(self):
+        return selectors.evidence()
+
+
+class InstitutionViewSet(ReadOnlyViewSet):
+    serializer_class = s.InstitutionSerializer
+    filterset_class = InstitutionFilter
+    lookup_field = "slug"
+    keyset_orderings = {"slug": ("slug", None), "name": ("name_fr", None)}
+    keyset_default = "slug"
+    keyset_tiebreak = "slug"
+
+    def get_queryset(self):
+        return selectors.institutions()
+
+
+class FrameworkViewSet(ReadOnlyViewSet):
+    serializer_class = s.FrameworkSerializer
+    filterset_class = FrameworkFilter
+    lookup_field = "code"
+    keyset_orderings = {"code": ("code", None), "adopted_on": ("adopted_on", dt.date(1, 1, 1))}
+    keyset_default = "code"
+    keyset_tiebreak = "code"
+
+    def get_queryset(self):
+        return selectors.frameworks()
+
+
+class PillarViewSet(ReadOnlyViewSet):
+    serializer_class = s.PillarSerializer
+    lookup_field = "slug"
+    keyset_orderings = {"order": ("order", None), "slug": ("slug", None)}
+    keyset_default = "order"
+    keyset_tiebreak = "slug"
+
+    def get_queryset(self):
+        return selectors.pillars()
+
+
+class RegionViewSet(ReadOnlyViewSet):
+    serializer_class = s.RegionSerializer
+    lookup_field = "slug"
+    keyset_orderings = {"slug": ("slug", None), "name": ("name", None)}
+    keyset_default = "slug"
+    keyset_tiebreak = "slug"
+
+    def get_queryset(self):
+        return selectors.regions()
+
+
+class IndicatorViewSet(ReadOnlyViewSet):
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilter
+    lookup_field = "key"
+    keyset_orderings = {"key": ("key", None)}
+    keyset_default = "key"
+    keyset_tiebreak = "key"
+
+    def get_queryset(self):
+        return selectors.indicators()
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class StatsView(ApiView, APIView):
+    extra_query_params = ("as_of",)
+
+    @extend_schema(
+        summary=_("Dashboard aggregates"),
+        parameters=[
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE, description=_("The tracker as it stood on this date.")
+            )
+        ],
+        responses=s.StatsSerializer,
+    )
+    def get(self, request):
+        params = AsOfSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(s.StatsSerializer(selectors.stats(params.validated_data.get("as_of"))).data)
+
+
+# --- partners: submissions and webhooks ------------------------------------------------
+
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_(
+        "Any unique string (1-255 characters). A retry with the same key and body returns the first "
+        "response and creates nothing; the same key with another body is refused (422)."
+    ),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your organisation's submissions, in every review state")),
+    create=extend_schema(
+        summary=_("Submit evidence and a proposed assessment for review"),
+        request=s.SubmissionInputSerializer,
+        responses={201: s.SubmissionSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    ),
+)
+class SubmissionViewSet(
+    ApiView,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [CanSubmit]
+    serializer_class = s.SubmissionSerializer
+    pagination_class = KeysetPagination
+    lookup_value_regex = "[0-9]+"
+    keyset_orderings = {"created": ("created_at", None)}
+    keyset_default = "-created"
+    keyset_tiebreak = "pk"
+    cache_control = "private, no-cache"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        return selectors.submissions(partner_key(self.request).organisation)
+
+    def create(self, request, *args, **kwargs):
+        key = partner_key(request)
+        idempotency_key = request.headers.get("Idempotency-Key")
+        fingerprint = partner_services.request_fingerprint(request.method, request.path, request.data)
+        with transaction.atomic():
+            try:
+                replay = partner_services.idempotency_replay(
+                    organisation=key.organisation, key=idempotency_key, fingerprint=fingerprint
+                )
+            except partner_services.IdempotencyKeyReused as exc:
+                raise Unprocessable(str(exc), code="idempotency_key_reused") from exc
+            if replay is not None:
+                return Response(
+                    replay.response_body,
+                    status=replay.response_status,
+                    headers={"Idempotent-Replayed": "true"},
+                )
+            data = self._submit(request, key)
+            try:
+                partner_services.idempotency_store(
+                    organisation=key.organisation,
+                    key=idempotency_key,
+                    method=request.method,
+                    path=request.path,
+                    fingerprint=fingerprint,
+                    status=201,
+                    body=data,
+                )
+            except partner_services.IdempotencyInFlight as exc:
+                raise Conflict(str(exc), code="idempotency_in_flight") from exc
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    def _submit(self, request, key) -> dict:
+        incoming = s.SubmissionInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        assessment = partner_services.submission_create(api_key=key, **incoming.validated_data)
+        return s.SubmissionSerializer(self.get_queryset().get(pk=assessment.pk)).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your organisation's webhook endpoints")),
+    create=extend_schema(
+        summary=_("Register an HTTPS webhook endpoint"),
+        request=s.WebhookEndpointInputSerializer,
+        responses={201: s.WebhookEndpointCreatedSerializer},
+    ),
+    destroy=extend_schema(summary=_("Deactivate a webhook endpoint")),
+)
+class WebhookViewSet(
+    ApiView, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [IsPartner]
+    serializer_class = s.WebhookEndpointSerializer
+    pagination_class = KeysetPagination
+    lookup_value_regex = "[0-9]+"
+    keyset_orderings = {"created": ("created_at", None)}
+    keyset_default = "created"
+    keyset_tiebreak = "pk"
+    cache_control = "private, no-cache"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookEndpoint.objects.none()
+        return selectors.webhook_endpoints(partner_key(self.request).organisation)
+
+    def create(self, request, *args, **kwargs):
+        key = partner_key(request)
+        incoming = s.WebhookEndpointInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        endpoint = partner_services.webhook_endpoint_register(
+            api_key=key, organisation=key.organisation, url=incoming.validated_data["url"]
+        )
+        return Response(s.WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        partner_services.webhook_endpoint_deactivate(api_key=partner_key(request), endpoint=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- open data and the index --------------------------------------------------------------
+
+
+class OpenDataView(ApiView, APIView):
+    @extend_schema(summary=_("The open-data dumps (JSON, zip of CSV files)"), responses=s.OpenDataSerializer)
+    def get(self, request):
+        files = [
+            {**f, "url": settings.SITE_URL + reverse("api:open-data-file", args=[f["format"]])}
+            for f in opendata.available()
+        ]
+        return Response(
+            s.OpenDataSerializer(
+                {"licence": opendata.LICENCE, "licence_url": opendata.LICENCE_URL, "files": files}
+            ).data
+        )
+
+
+class OpenDataFileView(ApiView, APIView):
+    @extend_schema(
+        summary=_("Download the latest dump"),
+        operation_id="open_data_download",
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, fmt: str):
+        found = opendata.open_latest(fmt)
+        if found is None:
+            raise Http404
+        handle, filename = found
+        return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+class ApiRootView(ApiView, APIView):
+    @extend_schema(summary=_("Index of the API"), responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        names = [
+            "commitment",
+            "assessment",
+            "evidence",
+            "institution",
+            "framework",
+            "pillar",
+            "region",
+            "indicator",
+            "submission",
+            "webhook",
+        ]
+        links = {f"{n}s" if n != "evidence" else n: s.api_url(f"{n}-list") for n in names}
+        links.update(stats=s.api_url("stats"), open_data=s.api_url("open-data"))
+        links.update(
+            schema=settings.SITE_URL + reverse("api-schema"), docs=settings.SITE_URL + reverse("api-docs")
+        )
+        return Response(links)

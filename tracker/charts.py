@@ -1,0 +1,154 @@
+"""Server-rendered SVG charts: no JavaScript, a few hundred bytes each.
+
+Every chart is an `<svg role="img">` with a `<title>` and `<desc>` (its text
+alternative); the pages also show the same figures in a table. Text in the
+SVG is escaped; numbers are formatted here, not by the browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from tracker.methodology import Status
+
+# Colours with at least 3:1 contrast against white (WCAG 1.4.11 for graphics).
+STATUS_COLOURS: dict[str, str] = {
+    Status.NOT_STARTED: "#6b6b6b",
+    Status.INITIATED: "#a65200",
+    Status.IN_PROGRESS: "#0057b8",
+    Status.NEARLY_COMPLETE: "#00756a",
+    Status.COMPLETED: "#1a7a1a",
+    Status.STALLED: "#b00020",
+    Status.ABANDONED: "#3d3d3d",
+    Status.UNCLEAR: "#7b4fa0",
+}
+
+
+def _describe(counts: dict[str, int]) -> str:
+    parts = [_("%(label)s: %(n)s") % {"label": Status(s).label, "n": n} for s, n in counts.items() if n]
+    return "; ".join(parts) or _("no commitments")
+
+
+def _svg(width: float, height: float, title: str, desc: str, body: str, css: str = "chart") -> SafeString:
+    # Bars stretch to the width; charts with text keep their proportions and
+    # are drawn at most 1.5 times their natural size (CSS shrinks them on phones).
+    if css == "bar":
+        aspect = ' preserveAspectRatio="none"'
+    else:
+        aspect = f' width="{width * 1.5:g}" height="{height * 1.5:g}"'
+    return mark_safe(  # noqa: S308  # nosec B308 B703  # every text below is escaped
+        f'<svg class="{css}" viewBox="0 0 {width:g} {height:g}" role="img"{aspect} '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{body}</svg>"
+    )
+
+
+def status_bar(counts: dict[str, int], title: str = "") -> SafeString:
+    """A horizontal bar split by status, proportional to the counts."""
+    total = sum(counts.values())
+    title = title or _("Commitments by status")
+    if not total:
+        return _svg(
+            100, 4, title, _("no commitments"), '<rect width="100" height="4" fill="#e6e6e6"/>', "bar"
+        )
+    x = 0.0
+    rects = []
+    for status, n in counts.items():
+        if not n:
+            continue
+        w = 100 * n / total
+        rects.append(
+            f'<rect x="{x:.2f}" width="{w:.2f}" height="4" fill="{STATUS_COLOURS[status]}">'
+            f"<title>{escape(Status(status).label)}: {n}</title></rect>"
+        )
+        x += w
+    return _svg(100, 4, title, _describe(counts), "".join(rects), "bar")
+
+
+def trend_chart(points: list[dict]) -> SafeString:
+    """Stacked columns: status counts at the end of each quarter."""
+    title = _("Commitments by status at the end of each quarter")
+    if not points:
+        return _svg(300, 20, title, _("no published assessment yet"), "")
+    col, gap, height, label_h = 30, 8, 160, 28
+    top = max(p["total"] for p in points) or 1
+    width = len(points) * (col + gap) + gap
+    body = []
+    for i, point in enumerate(points):
+        x = gap + i * (col + gap)
+        y = height
+        for status, n in point["counts"].items():
+            if not n:
+                continue
+            h = height * n / top
+            y -= h
+            body.append(
+                f'<rect x="{x}" y="{y:.1f}" width="{col}" height="{h:.1f}" fill="{STATUS_COLOURS[status]}">'
+                f"<title>{escape(point['label'])} – {escape(Status(status).label)}: {n}</title></rect>"
+            )
+        # Years only (at their first quarter), legible on a phone; the figures
+        # table and the <desc> give every quarter.
+        if i == 0 or point["date"].month <= 3:
+            body.append(f'<text x="{x}" y="{height + 18}" font-size="14">{point["date"].year}</text>')
+    desc = " | ".join(f"{p['label']}: {_describe(p['counts'])}" for p in points)
+    return _svg(width, height + label_h, title, desc, "".join(body), "chart trend")
+
+
+def _number(value: Decimal | float | None) -> str:
+    if value is None:
+        return "–"
+    value = Decimal(value)
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+
+
+def indicator_chart(indicator, measurements: list) -> SafeString:
+    """Measurements of an indicator over time, against its target (dashed)."""
+    title = _("%(name)s: measurements against the target") % {"name": indicator.name}
+    values = [m.value for m in measurements]
+    scale_top = max([*values, indicator.target_value or 0, indicator.baseline_value or 0, Decimal(1)])
+    scale_top = float(scale_top) * 1.1
+    w, h, pad = 300, 120, 24
+    dates = [m.measured_on for m in measurements]
+    if indicator.target_date:
+        dates.append(indicator.target_date)
+    first, last = (min(dates), max(dates)) if dates else (timezone.localdate(), timezone.localdate())
+    span = max((last - first).days, 1)
+
+    def px(day: dt.date) -> float:
+        return pad + (w - 2 * pad) * (day - first).days / span
+
+    def py(value) -> float:
+        return h - pad - (h - 2 * pad) * float(value) / scale_top
+
+    body = [f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#595959"/>']
+    desc = []
+    if indicator.target_value is not None:
+        y = py(indicator.target_value)
+        body.append(
+            f'<line x1="{pad}" y1="{y:.1f}" x2="{w - pad}" y2="{y:.1f}" stroke="#b00020" '
+            f'stroke-dasharray="4 3"/><text x="{w - pad}" y="{y - 3:.1f}" font-size="9" '
+            f'text-anchor="end">{escape(_("target"))} {_number(indicator.target_value)}</text>'
+        )
+        desc.append(f"{_('target')}: {_number(indicator.target_value)}")
+    if measurements:
+        pts = " ".join(f"{px(m.measured_on):.1f},{py(m.value):.1f}" for m in measurements)
+        body.append(f'<polyline points="{pts}" fill="none" stroke="#0057b8" stroke-width="2"/>')
+        for m in measurements:
+            body.append(
+                f'<circle cx="{px(m.measured_on):.1f}" cy="{py(m.value):.1f}" r="3" fill="#0057b8">'
+                f"<title>{m.measured_on.isoformat()}: {_number(m.value)}</title></circle>"
+            )
+            desc.append(f"{m.measured_on.isoformat()}: {_number(m.value)}")
+        body.append(
+            f'<text x="{pad}" y="{h - 8}" font-size="9">{first.isoformat()}</text>'
+            f'<text x="{w - pad}" y="{h - 8}" font-size="9" text-anchor="end">{last.isoformat()}</text>'
+        )
+    else:
+        desc.append(_("no measurement yet"))
+    return _svg(w, h, title, "; ".join(desc), "".join(body), "chart indicator")

@@ -1,0 +1,128 @@
+"""Reads for the editor pages: one function per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from tracker.models import Assessment, Commitment, Organisation
+from tracker.services.locking import _display, changed_fields
+from tracker.services.permissions import assessments_visible_to
+
+STALE_AFTER_DAYS = 90
+LIST_LIMIT = 25
+
+# Fields a reader sees on the public commitment page; the public change log
+# shows changes to these only.
+PUBLIC_COMMITMENT_FIELDS = (
+    "title_fr",
+    "title_en",
+    "description_fr",
+    "description_en",
+    "provision",
+    "framework",
+    "pillar",
+    "parent",
+    "start_date",
+    "due_date",
+    "budget_amount",
+    "budget_currency",
+    "wps_marker",
+    "current_status",
+    "current_progress",
+    "status_as_of",
+)
+
+
+@dataclass
+class Section:
+    rows: list
+    total: int
+
+
+@dataclass
+class EditorHome:
+    drafts: Section
+    returned: Section
+    review_queue: Section | None
+    partner_waiting: Section
+    past_due: Section
+    not_assessed: Section
+    today: dt.date
+    stale_days: int = STALE_AFTER_DAYS
+    extra: dict = field(default_factory=dict)
+
+
+def _section(queryset: QuerySet) -> Section:
+    return Section(rows=list(queryset[:LIST_LIMIT]), total=queryset.count())
+
+
+def _assessments(user) -> QuerySet[Assessment]:
+    queryset = Assessment.objects.select_related("commitment", "author", "organisation")
+    return assessments_visible_to(user, queryset)
+
+
+def editor_home(user, today: dt.date | None = None) -> EditorHome:
+    today = today or timezone.localdate()
+    mine = _assessments(user).filter(author=user)
+    submitted = _assessments(user).filter(review_state=Assessment.ReviewState.SUBMITTED)
+    review_queue = None
+    if user.has_perm("tracker.review_assessment"):
+        review_queue = _section(submitted.exclude(author=user).order_by("submitted_at", "pk"))
+    cutoff = timezone.now() - dt.timedelta(days=STALE_AFTER_DAYS)
+    recent = Assessment.objects.published().filter(commitment=OuterRef("pk"), published_at__gte=cutoff)
+    commitments = Commitment.objects.select_related("framework", "pillar")
+    return EditorHome(
+        drafts=_section(mine.filter(review_state=Assessment.ReviewState.DRAFT).order_by("-updated_at")),
+        returned=_section(mine.filter(review_state=Assessment.ReviewState.RETURNED).order_by("-updated_at")),
+        review_queue=review_queue,
+        partner_waiting=_section(
+            submitted.filter(organisation__kind=Organisation.Kind.PARTNER).order_by("submitted_at", "pk")
+        ),
+        past_due=_section(commitments.overdue(today).order_by("due_date", "reference")),
+        not_assessed=_section(
+            commitments.exclude(Exists(recent))
+            .exclude(current_status__in=["completed", "abandoned"])
+            .order_by("status_as_of", "reference")
+        ),
+        today=today,
+    )
+
+
+def commitment_changelog(reference: str) -> tuple[Commitment, list[dict]]:
+    """The public change log: each saved version that changed a public field,
+    newest first, with the old and new values. Editors' names are not shown."""
+    from django.shortcuts import get_object_or_404
+
+    commitment = get_object_or_404(Commitment, reference=reference)
+    records = list(
+        commitment.history.select_related("framework", "pillar", "parent").order_by(
+            "history_date", "history_id"
+        )
+    )
+    entries = []
+    previous = None
+    for record in records:
+        if previous is None:
+            entries.append({"date": record.history_date, "created": True, "changes": []})
+        else:
+            changes = changed_fields(previous, record, PUBLIC_COMMITMENT_FIELDS)
+            if changes:
+                entries.append(
+                    {
+                        "date": record.history_date,
+                        "created": False,
+                        "changes": [_public_change(previous, record, name) for name in changes],
+                    }
+                )
+        previous = record
+    entries.reverse()
+    return commitment, entries
+
+
+def _public_change(old, new, name: str) -> dict:
+    label = Commitment._meta.get_field(name).verbose_name
+    return {"field": str(label), "old": _display(old, name), "new": _display(new, name)}

@@ -1,0 +1,158 @@
+"""Public reads: one function per page or endpoint, with every join it needs.
+
+Only published things reach readers: assessments in the published state,
+evidence that is public *and* cited by a published assessment
+(`EvidenceQuerySet.public`). Status and progress are read "as of" a date when
+one is given (see tracker.stats for the rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+
+from tracker import stats
+from tracker.models import (
+    Assessment,
+    Commitment,
+    CommitmentInstitution,
+    Evidence,
+    Framework,
+    Indicator,
+    Institution,
+    Measurement,
+    Pillar,
+    Region,
+)
+
+
+def commitment_list_queryset(as_of: dt.date | None = None) -> QuerySet[Commitment]:
+    """Rows of the public list: framework, pillar and lead institution in the
+    same query, status as of the date (or now), derived progress of parents."""
+    # order_by(): one lead per commitment; the model's default ordering would add a join.
+    lead = CommitmentInstitution.objects.filter(commitment=OuterRef("pk"), role="lead").order_by()
+    queryset = (
+        Commitment.objects.select_related("framework", "pillar")
+        .annotate(
+            lead_acronym=Subquery(lead.values("institution__acronym")[:1], output_field=CharField()),
+            lead_slug=Subquery(lead.values("institution__slug")[:1], output_field=CharField()),
+        )
+        .order_by("reference")
+    )
+    return stats.with_derived_progress(stats.with_status_as_of(queryset, as_of), as_of)
+
+
+def csv_rows_queryset(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
+    """The filtered set for the CSV export: the lead institution's name in the
+    same query, no prefetch, so the export streams in one query."""
+    # order_by(): one lead per commitment; the model's default ordering would add a join.
+    lead = CommitmentInstitution.objects.filter(commitment=OuterRef("pk"), role="lead").order_by()
+    return queryset.annotate(
+        lead_name_fr=Subquery(lead.values("institution__name_fr")[:1], output_field=CharField()),
+        parent_reference=F("parent__reference"),
+    )
+
+
+def public_evidence() -> QuerySet[Evidence]:
+    return Evidence.objects.public().order_by("-published_on", "pk")
+
+
+def public_assessments(as_of: dt.date | None = None) -> QuerySet[Assessment]:
+    queryset = Assessment.objects.published()
+    if as_of is not None:
+        queryset = queryset.as_of(as_of)
+    return (
+        queryset.latest_first()
+        .select_related("blocking_party")
+        .prefetch_related(Prefetch("evidence", queryset=public_evidence(), to_attr="public_evidence"))
+    )
+
+
+def _children(as_of: dt.date | None) -> QuerySet[Commitment]:
+    return stats.with_status_as_of(Commitment.objects.order_by("reference"), as_of)
+
+
+def _indicators(as_of: dt.date | None) -> QuerySet[Indicator]:
+    measurements = Measurement.objects.order_by("measured_on").prefetch_related(
+        # An evidence link is shown only when that evidence is public.
+        Prefetch("evidence", queryset=Evidence.objects.public())
+    )
+    if as_of is not None:
+        measurements = measurements.filter(measured_on__lte=as_of)
+    return Indicator.objects.order_by("key").prefetch_related(
+        Prefetch("measurements", queryset=measurements, to_attr="shown_measurements")
+    )
+
+
+def commitment_detail(reference: str, as_of: dt.date | None = None) -> Commitment:
+    queryset = (
+        commitment_list_queryset(as_of)
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch(
+                "responsibilities",
+                queryset=CommitmentInstitution.objects.select_related("institution").order_by(
+                    "role", "institution__name_fr"
+                ),
+            ),
+            Prefetch("regions", queryset=Region.objects.order_by("name")),
+            Prefetch("assessments", queryset=public_assessments(as_of), to_attr="published_assessments"),
+            Prefetch("children", queryset=_children(as_of), to_attr="shown_children"),
+            Prefetch(
+                "related", queryset=_children(as_of).select_related("framework"), to_attr="shown_related"
+            ),
+            Prefetch("indicators", queryset=_indicators(as_of), to_attr="shown_indicators"),
+        )
+    )
+    try:
+        return queryset.get(reference=reference)
+    except Commitment.DoesNotExist as exc:
+        raise Http404(reference) from exc
+
+
+@dataclass
+class Scope:
+    """A framework, pillar, institution or region page: the object and its commitments."""
+
+    kind: str
+    object: object
+    commitments: QuerySet[Commitment]
+
+
+def _get(queryset: QuerySet, **lookup):
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404(str(lookup)) from exc
+
+
+def framework_scope(code: str) -> Scope:
+    framework = _get(Framework.objects.select_related("issuing_body"), code=code)
+    return Scope("framework", framework, Commitment.objects.filter(framework=framework))
+
+
+def pillar_scope(slug: str) -> Scope:
+    pillar = _get(Pillar.objects.all(), slug=slug)
+    return Scope("pillar", pillar, Commitment.objects.filter(pillar=pillar))
+
+
+def institution_scope(slug: str) -> Scope:
+    institution = _get(Institution.objects.select_related("parent"), slug=slug)
+    ids = CommitmentInstitution.objects.filter(institution=institution).values("commitment_id")
+    return Scope("institution", institution, Commitment.objects.filter(pk__in=ids))
+
+
+def region_scope(slug: str) -> Scope:
+    region = _get(Region.objects.all(), slug=slug)
+    return Scope("region", region, Commitment.objects.filter(pk__in=region.commitments.values("pk")))
+
+
+def feed_assessments(commitments: QuerySet[Commitment] | None = None, limit: int = 50) -> list[Assessment]:
+    """Published assessments, latest published first, for the Atom feeds."""
+    queryset = Assessment.objects.published().select_related("commitment")
+    if commitments is not None:
+        queryset = queryset.filter(commitment__in=commitments.values("pk"))
+    return list(queryset.order_by("-published_at", "-pk")[:limit])

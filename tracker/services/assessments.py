@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker import methodology
+from tracker.models import Assessment, Commitment, DatePrecision, Evidence, Institution
+from tracker.partners.events import emit_status_changed
+from tracker.tasks import enqueue_on_commit
+
+from .checks import refuse_unknown_fields
+from .permissions import can_see_evidence, require_perm
+
+State = Assessment.ReviewState
+
+# What an author may still change while the assessment is a draft or returned.
+DRAFT_FIELDS = (
+    "status",
+    "progress",
+    "as_of",
+    "as_of_precision",
+    "summary_fr",
+    "summary_en",
+    "delay_reason",
+    "delay_note",
+    "blocking_party",
+)
+
+
+def _organisation_of(user: AbstractBaseUser):
+    membership = getattr(user, "membership", None)
+    return membership.organisation if membership else None
+
+
+def _last_level_progress(commitment: Commitment, as_of: dt.date | None) -> int:
+    """Progress of the latest published assessment on or before `as_of`, read
+    from the database (never from a possibly stale in-memory commitment)."""
+    published = Assessment.objects.published().filter(commitment_id=commitment.pk)
+    if as_of is not None:
+        published = published.filter(as_of__lte=as_of)
+    latest = published.latest_first().values_list("progress", flat=True).first()
+    return latest if latest is not None else 0
+
+
+def _resolve_progress(
+    commitment: Commitment, status: str, progress: int | None, as_of: dt.date | None = None
+) -> int:
+    """Check the progress against the methodology's band for the status; with
+    none given, a level takes its own value and a non-level state (stalled,
+    abandoned, unclear) keeps the last level's progress."""
+    if progress is None:
+        if status in methodology.LEVEL_PROGRESS:
+            return methodology.LEVEL_PROGRESS[status]
+        return _last_level_progress(commitment, as_of)
+    band = methodology.progress_band(status)
+    if band is not None and not band[0] <= progress <= band[1]:
+        raise ValidationError(
+            {
+                "progress": _(
+                    "For the status “%(status)s” the progress must be between %(low)s%% and %(high)s%%."
+                )
+                % {"status": methodology.Status(status).label, "low": band[0], "high": band[1]}
+            },
+            code="progress_out_of_band",
+        )
+    return progress
+
+
+def _check_evidence(
+    commitment: Commitment, evidence: Iterable[Evidence], actor: AbstractBaseUser | None = None
+) -> list[Evidence]:
+    evidence = list(evidence)
+    foreign = [e for e in evidence if e.commitment_id != commitment.pk]
+    if foreign:
+        raise ValidationError(
+            {"evidence": _("Evidence must belong to the same commitment as the assessment.")},
+            code="foreign_evidence",
+        )
+    if actor is not None and not all(can_see_evidence(actor, e) for e in evidence):
+        raise ValidationError(
+            {"evidence": _("This confidential evidence belongs to another organisation.")},
+            code="hidden_evidence",
+        )
+    return evidence
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor: AbstractBaseUser,
+    commitment: Commitment,
+    status: str,
+    as_of: dt.date,
+    progress: int | None = None,
+    as_of_precision: str = DatePrecision.DAY,
+    summary_fr: str = "",
+    summary_en: str = "",
+    delay_reason: str = "",
+    delay_note: str = "",
+    blocking_party: Institution | None = None,
+    evidence: Iterable[Evidence] = (),
+    supersedes: Assessment | None = None,
+) -> Assessment:
+    """Create a draft assessment; its author is the actor."""
+    require_perm(actor, "tracker.add_assessment")
+    if status not in methodology.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="unknown_status")
+    evidence = _check_evidence(commitment, evidence, actor)
+    assessment = Assessment(
+        commitment=commitment,
+        status=status,
+        progress=_resolve_progress(commitment, status, progress, as_of),
+        as_of=as_of,
+        as_of_precision=as_of_precision,
+        summary_fr=summary_fr,
+        summary_en=summary_en,
+        delay_reason=delay_reason,
+        delay_note=delay_note,
+        blocking_party=blocking_party,
+        author=actor,
+        organisation=_organisation_of(actor),
+        review_state=State.DRAFT,
+        methodology_version=methodology.CURRENT_VERSION,
+        supersedes=supersedes,
+    )
+    assessment.full_clean()
+    assessment._history_user = actor
+    assessment.save()
+    assessment.evidence.set(evidence)
+    return assessment
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related("commitment").get(pk=assessment.pk)
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    actor: AbstractBaseUser,
+    assessment: Assessment,
+    evidence: Iterable[Evidence] | None = None,
+    **fields: object,
+) -> Assessment:
+    """Change a draft or returned assessment. Published assessments are
+    append-only: a correction is a new assessment."""
+    require_perm(actor, "tracker.change_assessment")
+    locked = _lock(assessment)
+    if locked.review_state not in (State.DRAFT, State.RETURNED):
+        raise ValidationError(
+            _("Only a draft or returned assessment can be changed; write a new assessment instead."),
+            code="not_editable",
+        )
+    if locked.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can change this assessment."))
+    refuse_unknown_fields(fields, DRAFT_FIELDS, code="not_editable_field")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if "status" in fields or "progress" in fields:
+        # No progress given: the methodology's value for the (new) status.
+        locked.progress = _resolve_progress(
+            locked.commitment, locked.status, fields.get("progress"), locked.as_of
+        )
+    locked.full_clean()
+    locked._history_user = actor
+    locked.save()
+    if evidence is not None:
+        locked.evidence.set(_check_evidence(locked.commitment, evidence, actor))
+    return locked
+
+
+@transaction.atomic
+def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment) -> Assessment:
+    """The author sends a draft (or a returned assessment) for review."""
+    require_perm(actor, "tracker.change_assessment")
+    locked = _lock(assessment)
+    if locked.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can submit this assessment."))
+    if locked.review_state not in (State.DRAFT, State.RETURNED):
+        raise ValidationError(
+            _("Only a draft or returned assessment can be submitted."), code="not_submittable"
+        )
+    locked.review_state = State.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked._history_user = actor
+    locked.save(update_fields=["review_state", "submitted_at", "updated_at"])
+    enqueue_on_commit("tracker.editorial.notifications.notify_review_waiting", locked.pk)
+    return locked
+
+
+def _check_reviewable(actor: AbstractBaseUser, locked: Assessment) -> None:
+    require_perm(actor, "tracker.review_assessment")
+    if locked.review_state != State.SUBMITTED:
+        raise ValidationError(_("Only a submitted assessment can be reviewed."), code="not_submitted")
+    if locked.author_id == actor.pk:
+        raise ValidationError(
+            _("You cannot review your own assessment: another reviewer must do it."),
+            code="own_assessment",
+        )
+
+
+@transaction.atomic
+def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment) -> Assessment:
+    """A reviewer (not the author) publishes a submitted assessment; the
+    commitment's current status follows, under a row lock on the commitment."""
+    # Lock order: commitment, then assessment (the same in every service).
+    Commitment.objects.select_for_update().filter(pk=assessment.commitment_id).exists()
+    locked = _lock(assessment)
+    _check_reviewable(actor, locked)
+    if not locked.evidence.exists():
+        raise ValidationError(
+            _("A published assessment must cite at least one piece of evidence."),
+            code="no_evidence",
+        )
+    locked.review_state = State.PUBLISHED
+    locked.reviewer = actor
+    locked.published_at = timezone.now()
+    locked.full_clean()
+    locked._history_user = actor
+    locked.save(update_fields=["review_state", "reviewer", "published_at", "updated_at"])
+    commitment_refresh_status(commitment=locked.commitment, actor=actor)
+    emit_status_changed(locked)  # partners' webhooks, written in this transaction
+    enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
+    return locked
+
+
+@transaction.atomic
+def assessment_return(*, actor: AbstractBaseUser, assessment: Assessment, comment: str) -> Assessment:
+    """A reviewer (not the author) sends a submitted assessment back with a comment."""
+    locked = _lock(assessment)
+    _check_reviewable(actor, locked)
+    if not (comment or "").strip():
+        raise ValidationError({"review_comment": _("Say why the assessment is returned.")}, code="no_comment")
+    locked.review_state = State.RETURNED
+    locked.reviewer = actor
+    locked.review_comment = comment.strip()
+    locked._history_user = actor
+    locked.save(update_fields=["review_state", "reviewer", "review_comment", "updated_at"])
+    enqueue_on_commit("tracker.editorial.notifications.notify_returned", locked.pk)
+    return locked
+
+
+@transaction.atomic
+def commitment_refresh_status(*, commitment: Commitment, actor: AbstractBaseUser | None = None) -> Commitment:
+    """Write the commitment's denormalised status from its latest published
+    assessment (latest by as-of date: a back-dated assessment published later
+    does not override a newer verdict). Call inside the caller's transaction,
+    with the commitment row locked."""
+    latest = commitment.assessments.published().latest_first().first()
+    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if latest is None:
+        locked.current_status = methodology.Status.NOT_STARTED
+        locked.current_progress = 0
+        locked.status_as_of = None
+    else:
+        locked.current_status = latest.status
+        locked.current_progress = latest.progress
+        locked.status_as_of = latest.as_of
+    locked._change_reason = "status refreshed from the latest published assessment"
+    locked._history_user = actor
+    locked.save(update_fields=["current_status", "current_progress", "status_as_of", "updated_at"])
+    commitment.current_status = locked.current_status
+    commitment.current_progress = locked.current_progress
+    commitment.status_as_of = locked.status_as_of
+    return locked

@@ -1,0 +1,114 @@
+"""Optimistic locking: no edit is silently lost.
+
+A record with a `version` column is read by an editor at some version; when
+the editor saves, the service locks the row (`select_for_update`) and refuses
+the save if the version moved meanwhile. The refusal names every field that
+changed since, who changed it and when, read from the record's history.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.dateformat import format as date_format
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("tracker.security")
+
+# Columns every versioned model has that say nothing to a reader.
+_NOISE = {"updated_at", "created_at", "version", "search_document"}
+
+
+def _display(record, field_name: str) -> str:
+    field = record.instance_type._meta.get_field(field_name)
+    value = getattr(record, field.attname, None)
+    if getattr(field, "choices", None):
+        value = dict(field.flatchoices).get(value, value)
+    elif field.is_relation and value is not None:
+        related = getattr(record, field.name, None)
+        value = related if related is not None else value
+    return "—" if value in (None, "") else str(value)
+
+
+def changed_fields(old, new, names=None) -> list[str]:
+    """Names of the concrete fields whose values differ between two history
+    records (editable or not: simple-history's own diff skips non-editable
+    fields such as a commitment's status)."""
+    result = []
+    for field in new.instance_type._meta.concrete_fields:
+        if (names is not None and field.name not in names) or field.name in _NOISE:
+            continue
+        if getattr(old, field.attname, None) != getattr(new, field.attname, None):
+            result.append(field.name)
+    return result
+
+
+def changes_since(instance: models.Model, version: int) -> list[str]:
+    """One line per field changed since `version`: "Title: 'a' → 'b'"."""
+    history = instance.history.order_by("-history_date", "-history_id")
+    base = history.filter(version=version).first()
+    newest = history.first()
+    if base is None or newest is None or base.pk == newest.pk:
+        return []
+    lines = []
+    for name in changed_fields(base, newest):
+        label = instance._meta.get_field(name).verbose_name
+        lines.append(
+            _("%(field)s: “%(old)s” → “%(new)s”")
+            % {"field": capfirst(str(label)), "old": _display(base, name), "new": _display(newest, name)}
+        )
+    return lines
+
+
+def _authors_since(instance: models.Model, version: int) -> str:
+    rows = instance.history.filter(version__gt=version).select_related("history_user")
+    names = []
+    for row in rows.order_by("history_date"):
+        who = row.history_user.get_username() if row.history_user else _("an automatic process")
+        names.append(
+            _("%(who)s on %(when)s")
+            % {"who": who, "when": date_format(localtime(row.history_date), "Y-m-d H:i")}
+        )
+    return ", ".join(dict.fromkeys(names))
+
+
+class StaleVersionError(ValidationError):
+    """The refusal; `.details` says who saved meanwhile and what changed, for
+    the admin form (and any other caller) to show under the message."""
+
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message, code="stale_version")
+        self.details = details
+
+
+def check_version(locked: models.Model, expected_version: int | None) -> None:
+    """Call with the row locked. Raises StaleVersionError (a ValidationError,
+    code "stale_version") when someone saved the record after
+    `expected_version` was read."""
+    if expected_version is None or locked.version == expected_version:
+        return
+    label = locked._meta.verbose_name
+    message = _(
+        "Someone else saved this %(model)s while you were editing it "
+        "(your version %(mine)s, now %(theirs)s). Reload it to see their "
+        "changes, then make yours again."
+    ) % {"model": label, "mine": expected_version, "theirs": locked.version}
+    changed = changes_since(locked, expected_version)
+    details = ""
+    if changed:
+        details = _("Saved meanwhile by %(authors)s. What changed: %(changes)s.") % {
+            "authors": _authors_since(locked, expected_version),
+            "changes": "; ".join(changed),
+        }
+    logger.info(
+        "edit conflict: %s %s version %s refused (now %s)",
+        locked._meta.label,
+        locked.pk,
+        expected_version,
+        locked.version,
+    )
+    raise StaleVersionError(message, details)

@@ -1,0 +1,103 @@
+"""Simple field updates for records with no workflow of their own."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from tracker.models import Evidence, Indicator, Measurement
+
+from .checks import refuse_unknown_fields
+from .locking import check_version
+from .permissions import require_evidence_access, require_perm
+
+EVIDENCE_FIELDS = (
+    "kind",
+    "publisher",
+    "title",
+    "published_on",
+    "published_on_precision",
+    "url",
+    "excerpt",
+    "language",
+    "reliability",
+    "visibility",
+    "source_document",
+)
+INDICATOR_FIELDS = (
+    "name_fr",
+    "name_en",
+    "unit",
+    "baseline_value",
+    "baseline_date",
+    "target_value",
+    "target_date",
+    "disaggregated_by_sex",
+)
+MEASUREMENT_FIELDS = (
+    "measured_on",
+    "measured_on_precision",
+    "value",
+    "value_women",
+    "value_men",
+    "evidence",
+    "note",
+)
+
+
+def versioned_update(
+    actor: AbstractBaseUser,
+    instance: models.Model,
+    allowed: tuple[str, ...],
+    fields: dict,
+    expected_version: int | None = None,
+) -> models.Model:
+    """Lock the row, refuse a stale save (records with a `version`), set the
+    fields, validate and save; the history row names the actor. Call inside
+    the caller's transaction."""
+    opts = instance._meta
+    require_perm(actor, f"{opts.app_label}.change_{opts.model_name}")
+    refuse_unknown_fields(fields, allowed)
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    versioned = hasattr(locked, "version")
+    if versioned:
+        check_version(locked, expected_version)
+        locked.version += 1
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked._history_user = actor
+    locked.save()
+    return locked
+
+
+_update = versioned_update
+
+
+@transaction.atomic
+def evidence_update(
+    *, actor: AbstractBaseUser, evidence: Evidence, expected_version: int | None = None, **fields: object
+) -> Evidence:
+    """Change a piece of evidence; confidential evidence only by its own organisation."""
+    require_evidence_access(actor, Evidence.objects.get(pk=evidence.pk), change=True)
+    return _update(actor, evidence, EVIDENCE_FIELDS, fields, expected_version)
+
+
+@transaction.atomic
+def indicator_update(
+    *, actor: AbstractBaseUser, indicator: Indicator, expected_version: int | None = None, **fields: object
+) -> Indicator:
+    return _update(actor, indicator, INDICATOR_FIELDS, fields, expected_version)
+
+
+@transaction.atomic
+def measurement_update(*, actor: AbstractBaseUser, measurement: Measurement, **fields: object) -> Measurement:
+    evidence = fields.get("evidence", measurement.evidence)
+    if evidence is not None and evidence.commitment_id != measurement.indicator.commitment_id:
+        raise ValidationError(
+            {"evidence": _("The evidence must belong to the indicator's commitment.")},
+            code="foreign_evidence",
+        )
+    return _update(actor, measurement, MEASUREMENT_FIELDS, fields)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import feeds, views
+
+app_name = "tracker"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("commitments/", views.commitment_list, name="commitment-list"),
+    path("commitments/export.csv", views.commitment_export, name="commitment-export"),
+    path("commitments/feed/", feeds.commitment_list_feed, name="commitment-list-feed"),
+    path("commitments/<str:reference>/", views.commitment_detail, name="commitment-detail"),
+    path("commitments/<str:reference>/feed/", feeds.CommitmentFeed(), name="commitment-feed"),
+    path("changes/", views.changes, name="changes"),
+    path("feeds/changes/", feeds.ChangesFeed(), name="changes-feed"),
+    path("frameworks/<slug:code>/", views.framework_detail, name="framework-detail"),
+    path("pillars/<slug:slug>/", views.pillar_detail, name="pillar-detail"),
+    path("institutions/<slug:slug>/", views.institution_detail, name="institution-detail"),
+    path("regions/<slug:slug>/", views.region_detail, name="region-detail"),
+    path("methodology/", views.methodology_page, name="methodology"),
+    path("about/", views.about, name="about"),
+    path("about/api/", views.api_intro, name="api-intro"),
+]

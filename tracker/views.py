@@ -1,0 +1,291 @@
+"""Public pages (thin: validate the query string, call selectors/stats, render).
+
+Bad query parameters (a malformed date, an unknown status, page=abc) give a
+page that says what is wrong, with status 400; never a 500.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker import methodology, selectors, stats
+from tracker.api.filters import CommitmentFilter
+from tracker.public_forms import AsOfForm, ChangesForm, DateInput
+
+PAGE_SIZE = 25
+
+
+class BadRequest(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _bad_request(request: HttpRequest, errors: list[str]) -> HttpResponse:
+    return render(request, "tracker/bad_request.html", {"errors": errors}, status=400)
+
+
+def _form_errors(form) -> list[str]:
+    errors = []
+    for name, messages in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        errors += [f"{label} : {m}" if label else str(m) for m in messages]
+    return errors
+
+
+def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date | None]:
+    form = AsOfForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest(_form_errors(form))
+    return form, form.cleaned_data["as_of"]
+
+
+def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE):
+    paginator = Paginator(queryset, size)
+    number = request.GET.get("page", "1")
+    try:
+        return paginator.page(number)
+    except PageNotAnInteger as exc:
+        raise BadRequest([_("The page number must be a whole number.")]) from exc
+    except EmptyPage as exc:
+        raise BadRequest(
+            [
+                _("There is no page %(number)s: the last page is %(last)s.")
+                % {"number": number, "last": paginator.num_pages}
+            ]
+        ) from exc
+
+
+def public_view(func):
+    """Turn BadRequest into a 400 page."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return func(request, *args, **kwargs)
+        except BadRequest as exc:
+            return _bad_request(request, exc.errors)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@public_view
+def home(request: HttpRequest) -> HttpResponse:
+    form, as_of = _as_of(request)
+    context = {"form": form, "as_of": as_of, "stats": stats.dashboard_stats(as_of), "today": stats.today()}
+    return render(request, "tracker/home.html", context)
+
+
+def commitment_filterset(request: HttpRequest) -> CommitmentFilter:
+    """The API's FilterSet on the public list's rows, status read as of the chosen date."""
+    filterset = CommitmentFilter(request.GET, queryset=selectors.commitment_list_queryset())
+    if not filterset.is_valid():
+        raise BadRequest(_form_errors(filterset.form))
+    filterset.queryset = selectors.commitment_list_queryset(filterset.form.cleaned_data.get("as_of"))
+    _public_widgets(filterset.form)
+    return filterset
+
+
+def _public_widgets(form) -> None:
+    """Widgets for people without JavaScript (the API ignores widgets)."""
+    status = form.fields["status"]
+    status.widget = forms.CheckboxSelectMultiple()
+    status.widget.choices = status.choices
+    for name in ("due_after", "due_before", "as_of"):
+        form.fields[name].widget = DateInput()
+    form.fields["q"].widget.input_type = "search"
+    for name in ("overdue", "wps"):
+        form.fields[name].widget = forms.Select(
+            choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+        )
+
+
+@public_view
+def commitment_list(request: HttpRequest) -> HttpResponse:
+    filterset = commitment_filterset(request)
+    as_of = filterset.form.cleaned_data.get("as_of")
+    page = _page(request, filterset.qs)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "commitments": page.object_list,
+        "as_of": as_of,
+        "today": as_of or stats.today(),
+        "query": query.urlencode(),
+    }
+    return render(request, "tracker/commitment_list.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = (
+    "reference",
+    "title_fr",
+    "title_en",
+    "framework",
+    "pillar",
+    "lead_institution",
+    "status",
+    "status_label",
+    "progress",
+    "status_as_of",
+    "due_date",
+    "overdue",
+    "wps_marker",
+    "parent",
+    "url",
+)
+
+
+def _cell(value: object) -> object:
+    # Spreadsheets run cells that start with these as formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_lines(queryset: QuerySet, on: dt.date) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(CSV_HEADER)  # BOM: spreadsheets then read UTF-8
+    for c in queryset.iterator(chunk_size=1000):
+        overdue = bool(c.due_date and c.due_date < on and c.shown_status not in stats.FINISHED)
+        row = (
+            c.reference,
+            c.title_fr,
+            c.title_en,
+            c.framework.code,
+            c.pillar.slug,
+            c.lead_name_fr or "",
+            c.shown_status,
+            methodology.Status(c.shown_status).label,
+            c.shown_progress,
+            c.shown_as_of.isoformat() if c.shown_as_of else "",
+            c.due_date.isoformat() if c.due_date else "",
+            "yes" if overdue else "no",
+            "yes" if c.wps_marker else "no",
+            c.parent_reference or "",
+            settings.SITE_URL + c.get_absolute_url(),
+        )
+        yield writer.writerow([_cell(v) for v in row])
+
+
+@public_view
+def commitment_export(request: HttpRequest) -> StreamingHttpResponse:
+    """CSV of exactly the filtered set, streamed (one query, read in chunks)."""
+    filterset = commitment_filterset(request)
+    as_of = filterset.form.cleaned_data.get("as_of")
+    queryset = selectors.csv_rows_queryset(filterset.qs)
+    response = StreamingHttpResponse(
+        _csv_lines(queryset, as_of or stats.today()), content_type="text/csv; charset=utf-8"
+    )
+    name = f"commitments-{(as_of or timezone.localdate()).isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@public_view
+def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    form, as_of = _as_of(request)
+    commitment = selectors.commitment_detail(reference, as_of)
+    permalink = settings.SITE_URL + commitment.get_absolute_url()
+    if as_of:
+        permalink += f"?as_of={as_of.isoformat()}"
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "commitment": commitment,
+        "today": as_of or stats.today(),
+        "consulted": stats.today(),
+        "permalink": permalink,
+    }
+    return render(request, "tracker/commitment_detail.html", context)
+
+
+def _scope_page(request: HttpRequest, scope: selectors.Scope) -> HttpResponse:
+    form, as_of = _as_of(request)
+    rows = selectors.commitment_list_queryset(as_of).filter(pk__in=scope.commitments.values("pk"))
+    page = _page(request, rows)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "scope": scope,
+        "object": scope.object,
+        "card": stats.scorecard(scope.commitments, as_of),
+        "page": page,
+        "commitments": page.object_list,
+        "today": as_of or stats.today(),
+        "query": query.urlencode(),
+        "list_filter": f"{scope.kind}={getattr(scope.object, 'code', None) or scope.object.slug}",
+    }
+    return render(request, "tracker/scorecard_detail.html", context)
+
+
+@public_view
+def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _scope_page(request, selectors.framework_scope(code))
+
+
+@public_view
+def pillar_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_page(request, selectors.pillar_scope(slug))
+
+
+@public_view
+def institution_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_page(request, selectors.institution_scope(slug))
+
+
+@public_view
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _scope_page(request, selectors.region_scope(slug))
+
+
+@public_view
+def changes(request: HttpRequest) -> HttpResponse:
+    """What changed between two dates: status at the start and at the end."""
+    form = ChangesForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest(_form_errors(form))
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    page = _page(request, stats.changes_between(start, end))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "start": start, "end": end, "page": page, "query": query.urlencode()}
+    return render(request, "tracker/changes.html", context)
+
+
+def methodology_page(request: HttpRequest) -> HttpResponse:
+    versions = [
+        {"number": number, **version}
+        for number, version in sorted(methodology.VERSIONS.items(), reverse=True)
+    ]
+    context = {"versions": versions, "current": methodology.CURRENT_VERSION}
+    return render(request, "tracker/methodology.html", context)
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/about.html")
+
+
+def api_intro(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/api_intro.html", {"site_url": settings.SITE_URL})
