@@ -13,6 +13,11 @@ from tracker.methodology import Status
 from .base import Bilingual, DatePrecision, TimeStampedModel
 from .reference import Framework, Institution, Pillar, Region
 
+# Kept at module level: the services set a new commitment's many-to-many
+# relations first and then write its one "created" history row with them
+# (tracker.services.commitments.commitment_create).
+commitment_history = HistoricalRecords(excluded_fields=["search_document"], m2m_fields=["regions", "related"])
+
 
 class CommitmentQuerySet(models.QuerySet):
     def overdue(self, today):
@@ -109,7 +114,9 @@ class Commitment(TimeStampedModel):
     # Optimistic locking: bumped by every update; a save made from an older
     # version is refused (tracker.services.commitment_update).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(excluded_fields=["search_document"])
+    # Regions and related commitments are part of every history row, so the
+    # diff and the public change log show "regions: Mopti → Mopti, Ségou".
+    history = commitment_history
 
     objects = CommitmentQuerySet.as_manager()
 

@@ -19,6 +19,8 @@ class Organisation(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CIVIL_SOCIETY)
     website = models.URLField(_("website"), blank=True)
+    # Optimistic locking: bumped by every update (tracker.services.locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -45,6 +47,8 @@ class Membership(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="memberships",
     )
+    # Optimistic locking: bumped by every update (tracker.services.locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -21,6 +21,8 @@ class Pillar(TimeStampedModel):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    # Optimistic locking: bumped by every update (tracker.services.locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -43,6 +45,8 @@ class Region(TimeStampedModel):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.REGION)
+    # Optimistic locking: bumped by every update (tracker.services.locking).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
