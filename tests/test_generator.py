@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -117,3 +119,133 @@ def test_generated_statuses_spread_over_the_scale():
     _reference_data()
     statuses = {c.current_status for c in _generate(n=40, batch_size=40)}
     assert {"in_progress", "initiated"} <= statuses and len(statuses) >= 5
+
+
+def _shape(prefix):
+    """Everything generated under `prefix`, without primary keys or the prefix."""
+    commitments = Commitment.objects.filter(reference__startswith=f"{prefix}-")
+    fields = (
+        "title_fr",
+        "title_en",
+        "search_document",
+        "current_status",
+        "current_progress",
+        "status_as_of",
+        "due_date",
+        "budget_amount",
+        "wps_marker",
+        "framework_id",
+        "pillar_id",
+    )
+    rows = {c["reference"][4:]: c for c in commitments.values("reference", "parent__reference", *fields)}
+    for row in rows.values():
+        row.pop("reference")
+        row["search_document"] = re.sub(rf"\b{prefix.lower()}\b", "", row["search_document"])
+        row["parent__reference"] = (row["parent__reference"] or "")[4:]
+    assessments = Assessment.objects.filter(commitment__in=commitments)
+    return {
+        "commitments": rows,
+        "assessments": sorted(
+            assessments.annotate(cites=Count("evidence"))
+            .values_list(
+                "commitment__reference",
+                "status",
+                "progress",
+                "as_of",
+                "review_state",
+                "published_at",
+                "submitted_at",
+                "summary_fr",
+                "delay_reason",
+                "author__username",
+                "reviewer__username",
+                "cites",
+            )
+            .iterator()
+        ),
+        "evidence": sorted(
+            Evidence.objects.filter(commitment__in=commitments).values_list(
+                "commitment__reference", "kind", "title", "published_on", "visibility", "language", "excerpt"
+            )
+        ),
+        "links": sorted(
+            CommitmentInstitution.objects.filter(commitment__in=commitments).values_list(
+                "commitment__reference", "institution_id", "role"
+            )
+        ),
+        "regions": sorted(
+            Commitment.regions.through.objects.filter(commitment__in=commitments).values_list(
+                "commitment__reference", "region_id"
+            )
+        ),
+        "measurements": sorted(
+            Measurement.objects.filter(indicator__commitment__in=commitments).values_list(
+                "indicator__key",
+                "indicator__unit",
+                "indicator__target_value",
+                "measured_on",
+                "value",
+                "value_women",
+                "value_men",
+                "evidence__title",
+            )
+        ),
+    }
+
+
+def _without_prefix(shape):
+    """Commitment references in the tuples start with the prefix: drop it."""
+    out = dict(shape)
+    for key in ("assessments", "evidence", "links", "regions", "measurements"):
+        out[key] = [(row[0][4:], *row[1:]) for row in shape[key]]
+    return out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copy_path_writes_the_same_rows_as_bulk_create():
+    """On PostgreSQL the generator COPYs; `--no-copy` takes the bulk_create path
+    the tests use on SQLite. Same seed, same rows (keys and prefix aside)."""
+    from django.db import connection
+
+    _reference_data()
+    call_command(
+        "generate_benchmark_data",
+        commitments=30,
+        seed=5,
+        prefix="CPY",
+        batch_size=12,
+        no_vacuum=True,
+        verbosity=0,
+    )
+    call_command(
+        "generate_benchmark_data",
+        commitments=30,
+        seed=5,
+        prefix="ORM",
+        batch_size=12,
+        no_vacuum=True,
+        no_copy=True,
+        verbosity=0,
+    )
+    copied, created = _shape("CPY"), _shape("ORM")
+    assert len(copied["commitments"]) == 30
+    assert len(copied["assessments"]) == 300
+    assert len(copied["evidence"]) == 90
+    assert copied["commitments"] == created["commitments"]
+    assert _without_prefix(copied) | {"commitments": None} == _without_prefix(created) | {"commitments": None}
+    # Sequences moved past the copied keys: a normal insert still works.
+    call_command(
+        "generate_benchmark_data",
+        commitments=2,
+        seed=5,
+        prefix="AFT",
+        no_vacuum=True,
+        no_copy=True,
+        verbosity=0,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM tracker_assessment WHERE created_at IS NULL OR updated_at IS NULL"
+        )
+        assert cursor.fetchone() == (0,)

@@ -10,8 +10,14 @@ status_as_of) is the latest published assessment's, as
 `commitment_refresh_status` would write it, and `search_document` is built by
 the services' own `search_document_for`.
 
-Rows are bulk-inserted in batches (one transaction per batch), so memory stays
-flat whatever --commitments is. History rows (django-simple-history) are not
+Rows are inserted in batches (one transaction per batch), so memory stays
+flat whatever --commitments is. On PostgreSQL every table goes in with `COPY
+... FROM STDIN` (psycopg 3 `cursor.copy`), primary keys reserved from the
+table's sequence first; elsewhere (SQLite, the tests) with `bulk_create`. Both
+paths build the same model instances from the same random draws and write
+every concrete field's value as `Model.save()` would (`pre_save` +
+`get_db_prep_save`: auto_now timestamps, defaults), so they give the same rows;
+`--no-copy` forces `bulk_create` on PostgreSQL too. History rows (django-simple-history) are not
 written: generated data has no edit history. The same --seed gives the same
 text, statuses and dates (primary keys depend on what the database holds).
 The reference data (pillars, regions, institutions, frameworks) is the real
@@ -30,7 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from tracker import methodology
@@ -132,6 +138,11 @@ FINAL_STATUSES = {
 }
 
 
+EVIDENCE_KINDS = Evidence.Kind.values
+RELIABILITIES = Evidence.Reliability.values
+UNITS = Indicator.Unit.values
+
+
 class Command(BaseCommand):
     help = "Generate synthetic commitments (bulk inserts) for benchmarks; VACUUM ANALYZE on PostgreSQL."
 
@@ -141,6 +152,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000, help="Commitments per transaction.")
         parser.add_argument("--prefix", default="GEN", help="Reference prefix of generated commitments.")
         parser.add_argument("--no-vacuum", action="store_true", help="Skip VACUUM ANALYZE (PostgreSQL).")
+        parser.add_argument(
+            "--no-copy", action="store_true", help="Use bulk_create instead of COPY on PostgreSQL."
+        )
 
     def handle(self, *args, **options):
         count, batch_size = options["commitments"], options["batch_size"]
@@ -153,7 +167,8 @@ class Command(BaseCommand):
                 "or start from an empty database."
             )
         started = time.monotonic()
-        generator = Generator(seed=options["seed"], prefix=prefix)
+        use_copy = connection.vendor == "postgresql" and not options["no_copy"]
+        generator = Generator(seed=options["seed"], prefix=prefix, use_copy=use_copy)
         done = 0
         while done < count:
             size = min(batch_size, count - done)
@@ -171,9 +186,10 @@ class Command(BaseCommand):
 
 
 class Generator:
-    def __init__(self, *, seed: int, prefix: str) -> None:
+    def __init__(self, *, seed: int, prefix: str, use_copy: bool = False) -> None:
         self.rng = random.Random(seed)
         self.prefix = prefix
+        self.store = copy_rows if use_copy else bulk_create
         if not Pillar.objects.exists():
             call_command("load_seed", REFERENCE_FIXTURE, verbosity=0)
         # Only the keys are needed (and only they are read, so the generator
@@ -240,7 +256,7 @@ class Generator:
             commitment.search_document = search_document_for(commitment)
             commitments.append(commitment)
             plans.append(plan)
-        Commitment.objects.bulk_create(commitments)
+        self.store(Commitment, commitments)
         self.write_children(commitments)
         self.write_links(commitments)
         evidence = self.write_evidence(commitments)
@@ -286,23 +302,22 @@ class Generator:
     def write_links(self, commitments: list[Commitment]) -> None:
         rng = self.rng
         responsibilities, region_links = [], []
-        RegionLink = Commitment.regions.through
         for commitment in commitments:
             chosen = rng.sample(self.institutions, min(len(self.institutions), rng.randint(1, 3)))
             for index, institution in enumerate(chosen):
                 responsibilities.append(
-                    CommitmentInstitution(
-                        commitment=commitment,
-                        institution=institution,
-                        role="lead" if index == 0 else "supporting",
-                    )
+                    {
+                        "commitment_id": commitment.pk,
+                        "institution_id": institution.pk,
+                        "role": "lead" if index == 0 else "supporting",
+                    }
                 )
             for region in rng.sample(self.regions, min(len(self.regions), rng.randint(0, 3))):
-                region_links.append(RegionLink(commitment_id=commitment.pk, region_id=region.pk))
-        CommitmentInstitution.objects.bulk_create(responsibilities)
-        RegionLink.objects.bulk_create(region_links)
+                region_links.append({"commitment_id": commitment.pk, "region_id": region.pk})
+        self.store(CommitmentInstitution, responsibilities)
+        self.store(Commitment.regions.through, region_links)
 
-    def write_evidence(self, commitments: list[Commitment]) -> dict[int, list[Evidence]]:
+    def write_evidence(self, commitments: list[Commitment]) -> dict[int, list[dict]]:
         rng = self.rng
         rows = []
         for commitment in commitments:
@@ -310,26 +325,26 @@ class Generator:
                 title_fr, title_en = self.sentence()
                 language = rng.choice(("fr", "fr", "en"))
                 rows.append(
-                    Evidence(
-                        commitment=commitment,
-                        kind=rng.choice(Evidence.Kind.values),
-                        publisher=rng.choice(PUBLISHERS),
-                        title=title_fr if language == "fr" else title_en,
-                        published_on=self.date(2016),
-                        url=f"https://example.org/{commitment.reference.lower()}/{n + 1}",
-                        excerpt=self.paragraph()[0 if language == "fr" else 1],
-                        language=language,
-                        reliability=rng.choice(Evidence.Reliability.values),
+                    {
+                        "commitment_id": commitment.pk,
+                        "kind": rng.choice(EVIDENCE_KINDS),
+                        "publisher": rng.choice(PUBLISHERS),
+                        "title": title_fr if language == "fr" else title_en,
+                        "published_on": self.date(2016),
+                        "url": f"https://example.org/{commitment.reference.lower()}/{n + 1}",
+                        "excerpt": self.paragraph()[0 if language == "fr" else 1],
+                        "language": language,
+                        "reliability": rng.choice(RELIABILITIES),
                         # The first piece is always public: published assessments cite it.
-                        visibility="public" if n == 0 or rng.random() < 0.9 else "confidential",
-                        organisation=self.organisation,
-                        added_by=rng.choice(self.authors),
-                    )
+                        "visibility": "public" if n == 0 or rng.random() < 0.9 else "confidential",
+                        "organisation_id": self.organisation.pk,
+                        "added_by_id": rng.choice(self.authors).pk,
+                    }
                 )
-        Evidence.objects.bulk_create(rows)
-        by_commitment: dict[int, list[Evidence]] = {}
+        self.store(Evidence, rows)
+        by_commitment: dict[int, list[dict]] = {}
         for row in rows:
-            by_commitment.setdefault(row.commitment_id, []).append(row)
+            by_commitment.setdefault(row["commitment_id"], []).append(row)
         return by_commitment
 
     def write_assessments(self, commitments, plans, evidence) -> None:
@@ -343,73 +358,124 @@ class Generator:
                 published = step["state"] == "published"
                 stalled = step["status"] == Status.STALLED
                 rows.append(
-                    Assessment(
-                        commitment=commitment,
-                        status=step["status"],
-                        progress=step["progress"],
-                        as_of=step["as_of"],
-                        summary_fr=summary_fr,
-                        summary_en=summary_en,
-                        delay_reason=rng.choice(("funding", "insecurity", "capacity")) if stalled else "",
-                        author=author,
-                        organisation=self.organisation,
-                        review_state=step["state"],
-                        reviewer=rng.choice(self.reviewers) if published else None,
-                        submitted_at=moment if step["state"] != "draft" else None,
-                        published_at=moment + dt.timedelta(days=rng.randint(1, 20)) if published else None,
-                    )
+                    {
+                        "commitment_id": commitment.pk,
+                        "status": step["status"],
+                        "progress": step["progress"],
+                        "as_of": step["as_of"],
+                        "summary_fr": summary_fr,
+                        "summary_en": summary_en,
+                        "delay_reason": rng.choice(("funding", "insecurity", "capacity")) if stalled else "",
+                        "author_id": author.pk,
+                        "organisation_id": self.organisation.pk,
+                        "review_state": step["state"],
+                        "reviewer_id": rng.choice(self.reviewers).pk if published else None,
+                        "submitted_at": moment if step["state"] != "draft" else None,
+                        "published_at": moment + dt.timedelta(days=rng.randint(1, 20)) if published else None,
+                    }
                 )
-        Assessment.objects.bulk_create(rows)
-        Cites = Assessment.evidence.through
+        self.store(Assessment, rows)
         cites = []
         for assessment in rows:
-            pieces = evidence[assessment.commitment_id]
+            pieces = evidence[assessment["commitment_id"]]
             chosen = [pieces[0]] + [p for p in pieces[1:] if rng.random() < 0.3]
-            cites += [Cites(assessment_id=assessment.pk, evidence_id=p.pk) for p in chosen]
-        Cites.objects.bulk_create(cites)
+            cites += [{"assessment_id": assessment["id"], "evidence_id": p["id"]} for p in chosen]
+        self.store(Assessment.evidence.through, cites)
 
     def write_indicators(self, commitments, evidence) -> None:
         rng = self.rng
         indicators = []
         for commitment in commitments:
             for n in range(rng.randint(1, 2)):
-                unit = rng.choice(Indicator.Unit.values)
+                unit = rng.choice(UNITS)
                 target = Decimal(rng.randint(10, 100) if unit == "percent" else rng.randint(10, 50_000))
                 name_fr, name_en = rng.choice(OBJECTS)
                 indicators.append(
-                    Indicator(
-                        commitment=commitment,
-                        key=f"{commitment.reference.lower()}-{n + 1}",
-                        name_fr=f"Indicateur : {name_fr}",
-                        name_en=f"Indicator: {name_en}",
-                        unit=unit,
-                        baseline_value=Decimal(0),
-                        baseline_date=commitment.start_date,
-                        target_value=target,
-                        target_date=commitment.due_date,
-                        disaggregated_by_sex=rng.random() < 0.2,
-                    )
+                    {
+                        "commitment_id": commitment.pk,
+                        "key": f"{commitment.reference.lower()}-{n + 1}",
+                        "name_fr": f"Indicateur : {name_fr}",
+                        "name_en": f"Indicator: {name_en}",
+                        "unit": unit,
+                        "baseline_value": Decimal(0),
+                        "baseline_date": commitment.start_date,
+                        "target_value": target,
+                        "target_date": commitment.due_date,
+                        "disaggregated_by_sex": rng.random() < 0.2,
+                    }
                 )
-        Indicator.objects.bulk_create(indicators)
+        self.store(Indicator, indicators)
         measurements = []
         for indicator in indicators:
             days = sorted(rng.sample(range(1, 3000), 3))
             for day in days:
-                value = (indicator.target_value * Decimal(rng.randint(0, 100)) / 100).quantize(
+                value = (indicator["target_value"] * Decimal(rng.randint(0, 100)) / 100).quantize(
                     Decimal("0.01")
                 )
-                women = (value / 3).quantize(Decimal("0.01")) if indicator.disaggregated_by_sex else None
+                women = (value / 3).quantize(Decimal("0.01")) if indicator["disaggregated_by_sex"] else None
                 measurements.append(
-                    Measurement(
-                        indicator=indicator,
-                        measured_on=indicator.baseline_date + dt.timedelta(days=day),
-                        value=value,
-                        value_women=women,
-                        value_men=(value - women) if women is not None else None,
-                        evidence=evidence[indicator.commitment_id][0],
-                    )
+                    {
+                        "indicator_id": indicator["id"],
+                        "measured_on": indicator["baseline_date"] + dt.timedelta(days=day),
+                        "value": value,
+                        "value_women": women,
+                        "value_men": (value - women) if women is not None else None,
+                        "evidence_id": evidence[indicator["commitment_id"]][0]["id"],
+                    }
                 )
-        Measurement.objects.bulk_create(measurements)
+        self.store(Measurement, measurements)
+
+
+def bulk_create(model, rows: list) -> None:
+    """`bulk_create` of model instances built from `rows` (dicts of attnames,
+    or instances); the new primary keys are set on the dicts."""
+    objs = [row if isinstance(row, model) else model(**row) for row in rows]
+    model.objects.bulk_create(objs)
+    for row, obj in zip(rows, objs, strict=True):
+        if isinstance(row, dict):
+            row[model._meta.pk.attname] = obj.pk
+
+
+def _field_value(field, obj, now):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        setattr(obj, field.attname, now)
+        return now
+    return getattr(obj, field.attname)
+
+
+def copy_rows(model, rows: list) -> None:
+    """`COPY <table> FROM STDIN` (PostgreSQL) of `rows` (dicts of attnames, or
+    model instances): the values `bulk_create` would write (fields left out
+    take their default, auto_now fields the time of the batch), without model
+    instances or INSERT statements. Primary keys are reserved from the
+    table's sequence first and set on the rows, as `bulk_create` does."""
+    if not rows:
+        return
+    conn = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    now = timezone.now()
+    auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(rows)],
+        )
+        keys = [value for (value,) in cursor.fetchall()]
+        columns = ", ".join(conn.ops.quote_name(c) for c in [pk.column, *(f.column for f in fields)])
+        with cursor.cursor.copy(f"COPY {conn.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            if isinstance(rows[0], model):
+                for obj, key in zip(rows, keys, strict=True):
+                    obj.pk = key
+                    copy.write_row([key, *(_field_value(f, obj, now) for f in fields)])
+                    obj._state.adding, obj._state.db = False, conn.alias
+                return
+            defaults = {f.attname: (now if f.attname in auto else f.get_default()) for f in fields}
+            names = list(defaults)
+            for row, key in zip(rows, keys, strict=True):
+                row[pk.attname] = key
+                copy.write_row([key, *(row.get(name, defaults[name]) for name in names)])
 
 
 def bench_users():
