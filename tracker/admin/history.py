@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.services.locking import _display, changed_fields
+from tracker.services.locking import _display, changed_fields, m2m_changes, m2m_snapshots
 
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_FIELDS = {"updated_at", "created_at", "search_document"}
@@ -19,16 +19,11 @@ MAX_ENTRIES = 200
 _TYPES = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
 
 
-def _m2m_text(rows) -> str:
-    """simple-history gives m2m values as through-row dicts: show the ids."""
-    ids = sorted(str(v) for row in rows or [] for k, v in row.items() if k not in ("id", "history"))
-    return ", ".join(ids) or "—"
-
-
 def history_entries(records: list) -> list[dict]:
     """`records` newest first; each entry lists its changes against the
     record before it."""
     entries = []
+    snapshots = m2m_snapshots(records)
     for index, record in enumerate(records):
         older = records[index + 1] if index + 1 < len(records) else None
         changes = []
@@ -37,16 +32,8 @@ def history_entries(records: list) -> list[dict]:
             for name in changed_fields(older, record):
                 old, new = _display(older, name), _display(record, name)
                 changes.append({"field": str(opts.get_field(name).verbose_name), "old": old, "new": new})
-            m2m = [f.name for f in getattr(record, "_history_m2m_fields", [])]
-            if m2m:
-                for change in record.diff_against(older, included_fields=m2m).changes:
-                    changes.append(
-                        {
-                            "field": str(opts.get_field(change.field).verbose_name),
-                            "old": _m2m_text(change.old),
-                            "new": _m2m_text(change.new),
-                        }
-                    )
+            for name, old, new in m2m_changes(older, record, snapshots):
+                changes.append({"field": str(opts.get_field(name).verbose_name), "old": old, "new": new})
         entries.append(
             {
                 "date": record.history_date,

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from tracker.models import Assessment, Commitment, Organisation
-from tracker.services.locking import _display, changed_fields
+from tracker.services.locking import _display, changed_fields, m2m_changes, m2m_snapshots
 from tracker.services.permissions import assessments_visible_to
 
 STALE_AFTER_DAYS = 90
@@ -34,6 +34,8 @@ PUBLIC_COMMITMENT_FIELDS = (
     "current_status",
     "current_progress",
     "status_as_of",
+    "regions",
+    "related",
 )
 
 
@@ -103,26 +105,28 @@ def commitment_changelog(reference: str) -> tuple[Commitment, list[dict]]:
             "history_date", "history_id"
         )
     )
+    snapshots = m2m_snapshots(records, PUBLIC_COMMITMENT_FIELDS)
     entries = []
     previous = None
     for record in records:
         if previous is None:
             entries.append({"date": record.history_date, "created": True, "changes": []})
         else:
-            changes = changed_fields(previous, record, PUBLIC_COMMITMENT_FIELDS)
+            changes = [
+                _public_change(name, _display(previous, name), _display(record, name))
+                for name in changed_fields(previous, record, PUBLIC_COMMITMENT_FIELDS)
+            ]
+            changes += [
+                _public_change(name, old, new)
+                for name, old, new in m2m_changes(previous, record, snapshots, PUBLIC_COMMITMENT_FIELDS)
+            ]
             if changes:
-                entries.append(
-                    {
-                        "date": record.history_date,
-                        "created": False,
-                        "changes": [_public_change(previous, record, name) for name in changes],
-                    }
-                )
+                entries.append({"date": record.history_date, "created": False, "changes": changes})
         previous = record
     entries.reverse()
     return commitment, entries
 
 
-def _public_change(old, new, name: str) -> dict:
+def _public_change(name: str, old: str, new: str) -> dict:
     label = Commitment._meta.get_field(name).verbose_name
-    return {"field": str(label), "old": _display(old, name), "new": _display(new, name)}
+    return {"field": str(label), "old": old, "new": new}

@@ -273,7 +273,12 @@ class Loader:
         wanted = {self._get(Commitment, reference=r).pk for r in row.get("related") or []}
         current = set(commitment.related.values_list("pk", flat=True))
         if not wanted <= current:
-            commitment.related.add(*(wanted - current))
+            # Through the service: both commitments' history records the link.
+            services.commitment_update(
+                actor=self.author,
+                commitment=commitment,
+                related=list(Commitment.objects.filter(pk__in=current | wanted)),
+            )
 
     def load_evidence_and_assessments(self, row: dict) -> None:
         commitment = Commitment.objects.get(reference=row["ref"])

@@ -19,6 +19,7 @@ from tracker.models import (
     Pillar,
     Region,
 )
+from tracker.models.commitments import commitment_history
 
 from .checks import refuse_parent_cycle, refuse_unknown_fields
 from .locking import check_version
@@ -88,6 +89,45 @@ def _set_institutions(
         row.save()
 
 
+def _set_relations(
+    commitment: Commitment,
+    regions: Iterable[Region] | None,
+    related: Iterable[Commitment] | None,
+) -> set[int]:
+    """Set regions and related commitments without the one-history-row-per-
+    signal simple-history would write; the caller's save (or explicit history
+    row) then records the new sets once. Returns the pks of the other
+    commitments whose related set changed (the relation is symmetrical)."""
+    others: set[int] = set()
+    commitment.skip_history_when_saving = True
+    try:
+        if regions is not None:
+            commitment.regions.set(list(regions))
+        if related is not None:
+            related = list(related)
+            if any(other.pk == commitment.pk for other in related):
+                raise ValidationError(
+                    {"related": _("A commitment cannot be related to itself.")}, code="related_self"
+                )
+            before = set(commitment.related.values_list("pk", flat=True))
+            commitment.related.set(related)
+            others = before ^ {other.pk for other in related}
+    finally:
+        del commitment.skip_history_when_saving
+    return others
+
+
+def _record_related_change(others: set[int], actor: AbstractBaseUser) -> None:
+    """A link added or removed from the other side changes that commitment too:
+    lock it, bump its version (an editor who has it open cannot save an older
+    related list over it) and record its history row."""
+    for other in Commitment.objects.select_for_update().filter(pk__in=others).order_by("pk"):
+        other.version += 1
+        other._change_reason = "related commitments changed"
+        other._history_user = actor
+        other.save(update_fields=["version", "updated_at"])
+
+
 @transaction.atomic
 def commitment_create(
     *,
@@ -140,10 +180,14 @@ def commitment_create(
     commitment.full_clean()
     commitment._change_reason = "created"
     commitment._history_user = actor
+    # One "created" history row, written once regions and related are set.
+    commitment.skip_history_when_saving = True
     commitment.save()
+    del commitment.skip_history_when_saving
     _set_institutions(commitment, lead_institution, supporting_institutions, actor)
-    commitment.regions.set(list(regions))
-    commitment.related.set(list(related))
+    others = _set_relations(commitment, regions, related)
+    commitment_history.create_historical_record(commitment, "+")
+    _record_related_change(others, actor)
     return commitment
 
 
@@ -177,6 +221,8 @@ def commitment_update(
     locked.full_clean()
     locked._change_reason = "updated"
     locked._history_user = actor
+    # Regions and related first: the save's history row records the new sets.
+    others = _set_relations(locked, regions, related)
     locked.save(update_fields=[*fields, "search_document", "version", "updated_at"])
     if lead_institution is not None or supporting_institutions is not None:
         current = locked.responsibilities.select_related("institution")
@@ -187,8 +233,5 @@ def commitment_update(
             else [r.institution for r in current if r.role == "supporting"]
         )
         _set_institutions(locked, lead, supporting, actor)
-    if regions is not None:
-        locked.regions.set(list(regions))
-    if related is not None:
-        locked.related.set(list(related))
+    _record_related_change(others, actor)
     return locked

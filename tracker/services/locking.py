@@ -16,6 +16,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from simple_history import utils
 
 logger = logging.getLogger("tracker.security")
 
@@ -47,21 +48,69 @@ def changed_fields(old, new, names=None) -> list[str]:
     return result
 
 
+def _target_text(obj) -> str:
+    # Public records are named (a commitment by its reference code); others,
+    # such as an assessment's evidence (possibly confidential), by number.
+    from tracker.models import Commitment, Region
+
+    if isinstance(obj, Commitment):
+        return obj.reference
+    if isinstance(obj, Region):
+        return str(obj)
+    return f"#{obj.pk}"
+
+
+def m2m_snapshots(records: list, names=None) -> dict[int, dict[str, str]]:
+    """The many-to-many sets each history record saved, as text
+    ("Mopti, Ségou"): {history_id: {field name: text}}. One query per
+    many-to-many field, whatever the number of records."""
+    if not records:
+        return {}
+    result: dict[int, dict[str, str]] = {r.history_id: {} for r in records}
+    history_model = type(records[0])
+    for field in getattr(history_model, "_history_m2m_fields", []):
+        if names is not None and field.name not in names:
+            continue
+        m2m_model = getattr(history_model, field.name).model
+        target = utils.get_m2m_reverse_field_name(field)
+        values: dict[int, list[str]] = {r.history_id: [] for r in records}
+        rows = m2m_model.objects.filter(history__in=[r.history_id for r in records]).select_related(target)
+        for row in rows:
+            obj = getattr(row, target, None)
+            values[row.history_id].append(
+                _target_text(obj) if obj is not None else f"#{getattr(row, target + '_id')}"
+            )
+        for history_id, texts in values.items():
+            result[history_id][field.name] = ", ".join(sorted(texts)) or "—"
+    return result
+
+
+def m2m_changes(old, new, snapshots: dict, names=None) -> list[tuple[str, str, str]]:
+    """(field name, old text, new text) for each many-to-many set that
+    differs between two history records (snapshots from m2m_snapshots)."""
+    before, after = snapshots.get(old.history_id, {}), snapshots.get(new.history_id, {})
+    return [
+        (name, before.get(name, "—"), after[name])
+        for name in after
+        if (names is None or name in names) and before.get(name, "—") != after[name]
+    ]
+
+
 def changes_since(instance: models.Model, version: int) -> list[str]:
-    """One line per field changed since `version`: "Title: 'a' → 'b'"."""
+    """One line per field changed since `version`: "Title: 'a' → 'b'"
+    (many-to-many sets too: "Regions: 'Mopti' → 'Mopti, Ségou'")."""
     history = instance.history.order_by("-history_date", "-history_id")
     base = history.filter(version=version).first()
     newest = history.first()
     if base is None or newest is None or base.pk == newest.pk:
         return []
-    lines = []
-    for name in changed_fields(base, newest):
-        label = instance._meta.get_field(name).verbose_name
-        lines.append(
-            _("%(field)s: “%(old)s” → “%(new)s”")
-            % {"field": capfirst(str(label)), "old": _display(base, name), "new": _display(newest, name)}
-        )
-    return lines
+    changes = [(name, _display(base, name), _display(newest, name)) for name in changed_fields(base, newest)]
+    changes += m2m_changes(base, newest, m2m_snapshots([base, newest]))
+    return [
+        _("%(field)s: “%(old)s” → “%(new)s”")
+        % {"field": capfirst(str(instance._meta.get_field(name).verbose_name)), "old": old, "new": new}
+        for name, old, new in changes
+    ]
 
 
 def _authors_since(instance: models.Model, version: int) -> str:
