@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 
-from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
@@ -19,8 +18,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker import methodology, selectors, stats
+from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
+from tracker.models import Commitment
 from tracker.public_forms import AsOfForm, ChangesForm, DateInput
 
 PAGE_SIZE = 25
@@ -51,8 +51,27 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date | None]:
     return form, form.cleaned_data["as_of"]
 
 
-def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE):
-    paginator = Paginator(queryset, size)
+class KeysFirstPaginator(Paginator):
+    """Beyond page 1, select the page's primary keys first (filter and sort
+    only), then the full rows of those keys: the list's per-row subqueries
+    (lead institution, child count, derived progress) then run for 25 rows,
+    not for every row skipped by OFFSET (docs/performance.md)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if bottom == 0:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=keys)}
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
+def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE, paginator=Paginator):
+    paginator = paginator(queryset, size)
     number = request.GET.get("page", "1")
     try:
         return paginator.page(number)
@@ -90,7 +109,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def commitment_filterset(request: HttpRequest) -> CommitmentFilter:
     """The API's FilterSet on the public list's rows, status read as of the chosen date."""
-    filterset = CommitmentFilter(request.GET, queryset=selectors.commitment_list_queryset())
+    # Validate against the bare table; the annotated rows are built once, for the chosen date.
+    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all())
     if not filterset.is_valid():
         raise BadRequest(_form_errors(filterset.form))
     filterset.queryset = selectors.commitment_list_queryset(filterset.form.cleaned_data.get("as_of"))
@@ -99,24 +119,30 @@ def commitment_filterset(request: HttpRequest) -> CommitmentFilter:
 
 
 def _public_widgets(form) -> None:
-    """Widgets for people without JavaScript (the API ignores widgets)."""
+    """Widgets for people without JavaScript (the API ignores widgets); the
+    choice widgets are rendered in Python (public_forms.Select: same HTML)."""
     status = form.fields["status"]
-    status.widget = forms.CheckboxSelectMultiple()
+    status.widget = public_forms.CheckboxSelectMultiple()
     status.widget.choices = status.choices
     for name in ("due_after", "due_before", "as_of"):
         form.fields[name].widget = DateInput()
     form.fields["q"].widget.input_type = "search"
     for name in ("overdue", "wps"):
-        form.fields[name].widget = forms.Select(
+        form.fields[name].widget = public_forms.Select(
             choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]
         )
+    for name in ("framework", "pillar"):
+        public_forms.python_rendered(form.fields[name], public_forms.SelectMultiple)
+    for name in ("institution", "region"):
+        public_forms.python_rendered(form.fields[name], public_forms.Select)
+    public_forms.python_rendered(form.fields["ordering"], public_forms.CSVSelect)
 
 
 @public_view
 def commitment_list(request: HttpRequest) -> HttpResponse:
     filterset = commitment_filterset(request)
     as_of = filterset.form.cleaned_data.get("as_of")
-    page = _page(request, filterset.qs)
+    page = _page(request, filterset.qs, paginator=KeysFirstPaginator)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -222,7 +248,7 @@ def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def _scope_page(request: HttpRequest, scope: selectors.Scope) -> HttpResponse:
     form, as_of = _as_of(request)
     rows = selectors.commitment_list_queryset(as_of).filter(pk__in=scope.commitments.values("pk"))
-    page = _page(request, rows)
+    page = _page(request, rows, paginator=KeysFirstPaginator)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

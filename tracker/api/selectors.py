@@ -42,16 +42,24 @@ def indicators() -> QuerySet[Indicator]:
     )
 
 
+# Prefetches go to plain lists (to_attr): reading `obj.regions.all()` builds a
+# manager and a queryset per row and relation even when the rows are cached.
+
+
 def _commitments_base() -> QuerySet[Commitment]:
     return Commitment.objects.select_related("framework", "pillar", "parent").prefetch_related(
-        Prefetch("responsibilities", queryset=CommitmentInstitution.objects.select_related("institution")),
-        Prefetch("regions", queryset=Region.objects.order_by("slug")),
+        Prefetch(
+            "responsibilities",
+            queryset=CommitmentInstitution.objects.select_related("institution"),
+            to_attr="api_responsibilities",
+        ),
+        Prefetch("regions", queryset=Region.objects.order_by("slug"), to_attr="api_regions"),
     )
 
 
 def commitments() -> QuerySet[Commitment]:
     return _commitments_base().prefetch_related(
-        Prefetch("indicators", queryset=Indicator.objects.order_by("key"))
+        Prefetch("indicators", queryset=Indicator.objects.order_by("key"), to_attr="api_indicators")
     )
 
 
@@ -73,14 +81,15 @@ def _assessments_with_refs() -> QuerySet[Assessment]:
 
 def commitment_detail(reference: str) -> Commitment:
     queryset = _commitments_base().prefetch_related(
-        Prefetch("children", queryset=Commitment.objects.order_by("reference")),
-        Prefetch("related", queryset=Commitment.objects.order_by("reference")),
+        Prefetch("children", queryset=Commitment.objects.order_by("reference"), to_attr="api_children"),
+        Prefetch("related", queryset=Commitment.objects.order_by("reference"), to_attr="api_related"),
         Prefetch("assessments", queryset=_assessments_with_refs(), to_attr="published_assessments"),
         Prefetch(
             "indicators",
             queryset=Indicator.objects.order_by("key").prefetch_related(
                 Prefetch("measurements", queryset=measurements())
             ),
+            to_attr="api_indicators",
         ),
     )
     return get_object_or_404(queryset, reference=reference)

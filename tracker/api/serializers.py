@@ -4,9 +4,12 @@ Serializers never query: the selectors prefetch everything they read."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -32,7 +35,30 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+PLACEHOLDER = "9876543210"  # matches every route's lookup pattern ([0-9]+, [^/]+, slugs)
+_url_templates: dict[tuple, tuple[str, str]] = {}
+
+
+def _url_template(name: str) -> tuple[str, str]:
+    """The route's absolute URL around its one argument, reversed once per
+    route, script prefix and URLconf (reverse() was ~230 calls per API page)."""
+    key = (name, get_script_prefix(), get_urlconf(), settings.SITE_URL)
+    template = _url_templates.get(key)
+    if template is None:
+        before, _sep, after = absolute(reverse(name, args=[PLACEHOLDER])).partition(PLACEHOLDER)
+        template = _url_templates[key] = (before, after)
+    return template
+
+
+def url_for(name: str, value: object) -> str:
+    """= absolute(reverse(name, args=[value])), quoted as reverse() quotes."""
+    before, after = _url_template(name)
+    return before + quote(str(value), safe=RFC3986_SUBDELIMS + "/~:@") + after
+
+
 def api_url(name: str, *args: object) -> str:
+    if len(args) == 1:
+        return url_for(f"api:{name}", args[0])
     return absolute(reverse(f"api:{name}", args=args))
 
 
@@ -41,13 +67,23 @@ class ApiUrlField(serializers.Field):
     """Absolute API URL of the object, looked up by its stable identifier."""
 
     def __init__(self, view_name: str, lookup: str, **kwargs):
-        self.view_name, self.lookup = view_name, lookup
+        self.view_name, self.lookup = f"api:{view_name}", lookup
         kwargs["source"] = "*"
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        return api_url(self.view_name, getattr(obj, self.lookup))
+        return url_for(self.view_name, getattr(obj, self.lookup))
+
+
+# The public page of each model, by its stable identifier (= get_absolute_url()).
+HTML_ROUTES = {
+    "Commitment": ("tracker:commitment-detail", "reference"),
+    "Framework": ("tracker:framework-detail", "code"),
+    "Pillar": ("tracker:pillar-detail", "slug"),
+    "Region": ("tracker:region-detail", "slug"),
+    "Institution": ("tracker:institution-detail", "slug"),
+}
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -60,50 +96,28 @@ class HtmlUrlField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        return absolute(obj.get_absolute_url())
+        route = HTML_ROUTES.get(type(obj).__name__)
+        if route is None:
+            return absolute(obj.get_absolute_url())
+        return url_for(route[0], getattr(obj, route[1]))
 
 
 # --- references (identifier + URL) ----------------------------------------------
 
 
-class CommitmentRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("commitment-detail", "reference")
-
-    class Meta:
-        model = Commitment
-        fields = ["reference", "url"]
-
-
-class FrameworkRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("framework-detail", "code")
-
-    class Meta:
-        model = Framework
-        fields = ["code", "url"]
+def _ref_serializer(model, lookup: str, view_name: str) -> type[serializers.ModelSerializer]:
+    """`<Model>RefSerializer`: the stable identifier and the API URL."""
+    meta = type("Meta", (), {"model": model, "fields": [lookup, "url"]})
+    attrs = {"url": ApiUrlField(view_name, lookup), "Meta": meta, "__module__": __name__}
+    return type(f"{model.__name__}RefSerializer", (serializers.ModelSerializer,), attrs)
 
 
-class PillarRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("pillar-detail", "slug")
-
-    class Meta:
-        model = Pillar
-        fields = ["slug", "url"]
-
-
-class RegionRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("region-detail", "slug")
-
-    class Meta:
-        model = Region
-        fields = ["slug", "url"]
-
-
-class InstitutionRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("institution-detail", "slug")
-
-    class Meta:
-        model = Institution
-        fields = ["slug", "url"]
+CommitmentRefSerializer = _ref_serializer(Commitment, "reference", "commitment-detail")
+FrameworkRefSerializer = _ref_serializer(Framework, "code", "framework-detail")
+PillarRefSerializer = _ref_serializer(Pillar, "slug", "pillar-detail")
+RegionRefSerializer = _ref_serializer(Region, "slug", "region-detail")
+InstitutionRefSerializer = _ref_serializer(Institution, "slug", "institution-detail")
+IndicatorRefSerializer = _ref_serializer(Indicator, "key", "indicator-detail")
 
 
 class ResponsibilitySerializer(serializers.Serializer):
@@ -113,15 +127,7 @@ class ResponsibilitySerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
-        return api_url("institution-detail", obj.institution.slug)
-
-
-class IndicatorRefSerializer(serializers.ModelSerializer):
-    url = ApiUrlField("indicator-detail", "key")
-
-    class Meta:
-        model = Indicator
-        fields = ["key", "url"]
+        return url_for("api:institution-detail", obj.institution.slug)
 
 
 # --- reference data ---------------------------------------------------------------
@@ -202,6 +208,13 @@ class FrameworkSerializer(serializers.ModelSerializer):
         ]
 
 
+def _nested(serializer: type[serializers.ModelSerializer]) -> type[serializers.ModelSerializer]:
+    """`Nested<Serializer>`: the same without `commitment` (inside a commitment)."""
+    fields = [f for f in serializer.Meta.fields if f != "commitment"]
+    meta = type("Meta", (serializer.Meta,), {"fields": fields})
+    return type(f"Nested{serializer.__name__}", (serializer,), {"Meta": meta, "__module__": __name__})
+
+
 # --- evidence and assessments -------------------------------------------------------
 
 
@@ -241,9 +254,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return url if url.startswith(("http://", "https://")) else absolute(url)
 
 
-class NestedEvidenceSerializer(EvidenceSerializer):
-    class Meta(EvidenceSerializer.Meta):
-        fields = [f for f in EvidenceSerializer.Meta.fields if f != "commitment"]
+NestedEvidenceSerializer = _nested(EvidenceSerializer)
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -279,9 +290,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class NestedAssessmentSerializer(AssessmentSerializer):
-    class Meta(AssessmentSerializer.Meta):
-        fields = [f for f in AssessmentSerializer.Meta.fields if f != "commitment"]
+NestedAssessmentSerializer = _nested(AssessmentSerializer)
 
 
 # --- indicators ----------------------------------------------------------------------
@@ -335,9 +344,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class NestedIndicatorSerializer(IndicatorSerializer):
-    class Meta(IndicatorSerializer.Meta):
-        fields = [f for f in IndicatorSerializer.Meta.fields if f != "commitment"]
+NestedIndicatorSerializer = _nested(IndicatorSerializer)
 
 
 # --- commitments ------------------------------------------------------------------------
@@ -356,9 +363,10 @@ class CommitmentListSerializer(serializers.ModelSerializer):
     shown_progress = serializers.SerializerMethodField(
         help_text=_("The progress as of the `as_of` filter's date (the current progress without it).")
     )
-    institutions = ResponsibilitySerializer(source="responsibilities", many=True)
-    regions = RegionRefSerializer(many=True)
-    indicators = IndicatorRefSerializer(many=True)
+    # Sources: the selectors' prefetched lists (tracker.api.selectors).
+    institutions = ResponsibilitySerializer(source="api_responsibilities", many=True)
+    regions = RegionRefSerializer(source="api_regions", many=True)
+    indicators = IndicatorRefSerializer(source="api_indicators", many=True)
 
     class Meta:
         model = Commitment
@@ -398,11 +406,11 @@ class CommitmentListSerializer(serializers.ModelSerializer):
 
 
 class CommitmentDetailSerializer(CommitmentListSerializer):
-    children = CommitmentRefSerializer(many=True)
-    related = CommitmentRefSerializer(many=True)
+    children = CommitmentRefSerializer(source="api_children", many=True)
+    related = CommitmentRefSerializer(source="api_related", many=True)
     assessments = NestedAssessmentSerializer(source="published_assessments", many=True)
     evidence = serializers.SerializerMethodField()
-    indicators = NestedIndicatorSerializer(many=True)
+    indicators = NestedIndicatorSerializer(source="api_indicators", many=True)
 
     class Meta(CommitmentListSerializer.Meta):
         fields = CommitmentListSerializer.Meta.fields + [

@@ -146,62 +146,65 @@ class EvidenceViewSet(ReadOnlyViewSet):
         return selectors.evidence()
 
 
-class InstitutionViewSet(ReadOnlyViewSet):
-    serializer_class = s.InstitutionSerializer
-    filterset_class = InstitutionFilter
-    lookup_field = "slug"
-    keyset_orderings = {"slug": ("slug", None), "name": ("name_fr", None)}
-    keyset_default = "slug"
-    keyset_tiebreak = "slug"
-
-    def get_queryset(self):
-        return selectors.institutions()
-
-
-class FrameworkViewSet(ReadOnlyViewSet):
-    serializer_class = s.FrameworkSerializer
-    filterset_class = FrameworkFilter
-    lookup_field = "code"
-    keyset_orderings = {"code": ("code", None), "adopted_on": ("adopted_on", dt.date(1, 1, 1))}
-    keyset_default = "code"
-    keyset_tiebreak = "code"
-
-    def get_queryset(self):
-        return selectors.frameworks()
+def _keyed_viewset(
+    name: str, *, selector: str, serializer, lookup: str, orderings: dict, default: str = "", filterset=None
+) -> type[ReadOnlyViewSet]:
+    """A read-only resource looked up by a stable identifier (`lookup`), which
+    is also the keyset tie-breaker and, unless `default` says otherwise, the
+    default order. `selector`: the name of its function in tracker.api.selectors
+    (looked up at each request)."""
+    attrs = {
+        "__module__": __name__,
+        "serializer_class": serializer,
+        "filterset_class": filterset,
+        "lookup_field": lookup,
+        "keyset_orderings": orderings,
+        "keyset_default": default or lookup,
+        "keyset_tiebreak": lookup,
+        "get_queryset": lambda self: getattr(selectors, selector)(),
+    }
+    return type(name, (ReadOnlyViewSet,), attrs)
 
 
-class PillarViewSet(ReadOnlyViewSet):
-    serializer_class = s.PillarSerializer
-    lookup_field = "slug"
-    keyset_orderings = {"order": ("order", None), "slug": ("slug", None)}
-    keyset_default = "order"
-    keyset_tiebreak = "slug"
-
-    def get_queryset(self):
-        return selectors.pillars()
-
-
-class RegionViewSet(ReadOnlyViewSet):
-    serializer_class = s.RegionSerializer
-    lookup_field = "slug"
-    keyset_orderings = {"slug": ("slug", None), "name": ("name", None)}
-    keyset_default = "slug"
-    keyset_tiebreak = "slug"
-
-    def get_queryset(self):
-        return selectors.regions()
-
-
-class IndicatorViewSet(ReadOnlyViewSet):
-    serializer_class = s.IndicatorSerializer
-    filterset_class = IndicatorFilter
-    lookup_field = "key"
-    keyset_orderings = {"key": ("key", None)}
-    keyset_default = "key"
-    keyset_tiebreak = "key"
-
-    def get_queryset(self):
-        return selectors.indicators()
+InstitutionViewSet = _keyed_viewset(
+    "InstitutionViewSet",
+    selector="institutions",
+    serializer=s.InstitutionSerializer,
+    filterset=InstitutionFilter,
+    lookup="slug",
+    orderings={"slug": ("slug", None), "name": ("name_fr", None)},
+)
+FrameworkViewSet = _keyed_viewset(
+    "FrameworkViewSet",
+    selector="frameworks",
+    serializer=s.FrameworkSerializer,
+    filterset=FrameworkFilter,
+    lookup="code",
+    orderings={"code": ("code", None), "adopted_on": ("adopted_on", dt.date(1, 1, 1))},
+)
+PillarViewSet = _keyed_viewset(
+    "PillarViewSet",
+    selector="pillars",
+    serializer=s.PillarSerializer,
+    lookup="slug",
+    orderings={"order": ("order", None), "slug": ("slug", None)},
+    default="order",
+)
+RegionViewSet = _keyed_viewset(
+    "RegionViewSet",
+    selector="regions",
+    serializer=s.RegionSerializer,
+    lookup="slug",
+    orderings={"slug": ("slug", None), "name": ("name", None)},
+)
+IndicatorViewSet = _keyed_viewset(
+    "IndicatorViewSet",
+    selector="indicators",
+    serializer=s.IndicatorSerializer,
+    filterset=IndicatorFilter,
+    lookup="key",
+    orderings={"key": ("key", None)},
+)
 
 
 class AsOfSerializer(serializers.Serializer):
