@@ -9,14 +9,16 @@ import threading
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst, slugify
 
 from tests import factories as f
 from tracker import services
-from tracker.models import Commitment, Institution
+from tracker.models import Commitment, Institution, Region
 
 THREADS = 12
 
@@ -225,6 +227,111 @@ def test_stale_forms_of_other_records_are_refused(client, model):
     assert "“Avant” → “Pendant”" in errors[1]
     obj.refresh_from_db()
     assert obj.name_fr == "Pendant"
+
+
+def _reference_record(model, actor, name):
+    """A pillar, region, organisation or membership named `name` (a
+    membership is named by its organisation), and the field an edit changes."""
+    if model == "pillar":
+        return services.pillar_create(actor=actor, slug="police", name_fr=name), "name_fr"
+    if model == "region":
+        return services.region_create(actor=actor, slug="mopti", name=name), "name"
+    organisation = services.organisation_create(actor=actor, slug=f"org-{slugify(name)}", name=name)
+    if model == "organisation":
+        return organisation, "name"
+    person = get_user_model().objects.create_user(username=f"member-{slugify(name)}", is_staff=True)
+    return services.membership_create(actor=actor, user=person, organisation=organisation), "organisation"
+
+
+def _value(model, actor, field, name):
+    if field != "organisation":
+        return name
+    return services.organisation_create(actor=actor, slug=f"org-{slugify(name)}", name=name)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("groups_after_flush")
+@pytest.mark.parametrize("model", ["pillar", "region", "organisation", "membership"])
+def test_many_threads_save_the_same_reference_record_exactly_one_wins(model):
+    admin_user = f.make_user("Administrators")
+    obj, field = _reference_record(model, admin_user, "Original")
+    values = [_value(model, admin_user, field, f"Thread{i}") for i in range(THREADS)]
+    admin_user.has_perm(f"tracker.change_{model}")
+    update = getattr(services, f"{model}_update")
+    results = race(
+        lambda i: update(actor=admin_user, **{model: obj}, expected_version=1, **{field: values[i]})
+    )
+    winner, refused = check_exactly_one_wins(results, model)
+    saved = type(obj).objects.get(pk=obj.pk)
+    assert (saved.version, getattr(saved, field)) == (2, getattr(winner, field))
+    label = capfirst(type(obj)._meta.get_field(field).verbose_name)
+    for exc in refused:
+        assert f"{label}: “Original” → “{getattr(winner, field)}”" in exc.details
+        assert f"Saved meanwhile by {admin_user.username}" in exc.details
+    # The winner's save, and only it, is in the history, with its actor.
+    assert [(r.version, r.history_user) for r in saved.history.order_by("history_id")] == [
+        (1, admin_user),
+        (2, admin_user),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "model, data",
+    [
+        ("pillar", {"order": 0}),
+        ("region", {"kind": "region"}),
+        # The members are listed in a read-only inline: its management form.
+        (
+            "organisation",
+            {"kind": "civil_society", "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0},
+        ),
+        ("membership", {}),
+    ],
+)
+def test_stale_reference_forms_are_refused_with_what_changed(client, model, data):
+    user = f.make_user("Administrators")
+    obj, field = _reference_record(model, user, "Avant")
+    update = getattr(services, f"{model}_update")
+    update(actor=user, **{model: obj}, **{field: _value(model, user, field, "Pendant")})
+    after = _value(model, user, field, "Après")
+    data = {**data, field: getattr(after, "pk", after), "expected_version": 1}
+    f.login_staff(client, user)
+    response = client.post(reverse(f"admin:tracker_{model}_change", args=[obj.pk]), data)
+    assert response.status_code == 200, response
+    errors = response.context["adminform"].form.non_field_errors()
+    assert "your version 1, now 2" in errors[0]
+    assert "“Avant” → “Pendant”" in errors[1]
+    obj.refresh_from_db()
+    assert str(getattr(obj, field)) == "Pendant"
+    # Reloaded at the current version, the same edit goes through and is recorded.
+    data["expected_version"] = 2
+    response = client.post(reverse(f"admin:tracker_{model}_change", args=[obj.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    obj.refresh_from_db()
+    assert (str(getattr(obj, field)), obj.version) == ("Après", 3)
+    newest = obj.history.order_by("-history_id").first()
+    assert (newest.version, newest.history_user) == (3, user)
+
+
+@pytest.mark.django_db
+def test_reference_records_are_created_through_the_admin_with_history(client):
+    user = f.make_user("Administrators")
+    f.login_staff(client, user)
+    response = client.post(
+        reverse("admin:tracker_region_add"), {"slug": "kidal", "name": "Kidal", "kind": "region"}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    region = Region.objects.get(slug="kidal")
+    assert [(r.history_type, r.history_user, r.version) for r in region.history.all()] == [("+", user, 1)]
+    # The slug is in public URLs: fixed once created.
+    response = client.post(
+        reverse("admin:tracker_region_change", args=[region.pk]),
+        {"slug": "other", "name": "Kidal", "kind": "district", "expected_version": 1},
+    )
+    assert response.status_code == 302
+    region.refresh_from_db()
+    assert (region.slug, region.kind, region.version) == ("kidal", "district", 2)
 
 
 def test_the_postgresql_run_uses_its_own_database():

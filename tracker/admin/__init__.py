@@ -43,6 +43,10 @@ from .forms import (
     IndicatorForm,
     InstitutionForm,
     MeasurementForm,
+    MembershipForm,
+    OrganisationForm,
+    PillarForm,
+    RegionForm,
     ReturnForm,
 )
 from .history import HistoryAdmin
@@ -99,14 +103,18 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Pillar)
-class PillarAdmin(HistoryAdmin):
+class PillarAdmin(ServiceAdmin):
+    form = PillarForm
+    readonly_fields = ["version"]
     list_display = ["name_fr", "name_en", "slug", "order"]
     search_fields = ["name_fr", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
 @admin.register(Region)
-class RegionAdmin(HistoryAdmin):
+class RegionAdmin(ServiceAdmin):
+    form = RegionForm
+    readonly_fields = ["version"]
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -137,14 +145,19 @@ class FrameworkAdmin(ServiceAdmin):
     autocomplete_fields = ["issuing_body"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
+    """Members are added and moved on the membership page (through the
+    services, version-checked); listed here."""
+
     model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user"]
+    readonly_fields = fields
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(HistoryAdmin):
+class OrganisationAdmin(ServiceAdmin):
+    form = OrganisationForm
+    readonly_fields = ["version"]
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -152,7 +165,9 @@ class OrganisationAdmin(HistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(HistoryAdmin):
+class MembershipAdmin(ServiceAdmin):
+    form = MembershipForm
+    readonly_fields = ["version"]
     list_display = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
     list_filter = ["organisation"]

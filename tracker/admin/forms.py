@@ -22,6 +22,9 @@ from tracker.models import (
     Indicator,
     Institution,
     Measurement,
+    Membership,
+    Organisation,
+    Pillar,
     Region,
 )
 
@@ -292,48 +295,44 @@ class MeasurementForm(ServiceModelForm):
         return services.measurement_record(actor=user, indicator=self.cleaned_data["indicator"], **fields)
 
 
-class InstitutionForm(VersionedServiceForm):
-    class Meta:
-        model = Institution
-        fields = ["slug", *services.reference.INSTITUTION_FIELDS]
+class KeyedServiceForm(VersionedServiceForm):
+    """Records with creation-only keys (a slug or code in public URLs, a
+    membership's person) and plain editable fields, saved through a
+    `<model>_create` / `<model>_update` service pair."""
+
+    key_fields: tuple[str, ...] = ()
+    editable_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.disable("slug")  # public URLs use it
+            self.disable(*self.key_fields)
 
     def save_through_service(self, user):
-        fields = self.model_fields(services.reference.INSTITUTION_FIELDS)
+        name = self._meta.model._meta.model_name
+        fields = self.model_fields(self.editable_fields)
         if self.instance.pk:
-            return services.institution_update(
-                actor=user, institution=self.instance, expected_version=self.expected_version_value, **fields
+            update = getattr(services, f"{name}_update")
+            return update(
+                actor=user, **{name: self.instance}, expected_version=self.expected_version_value, **fields
             )
-        name_fr = fields.pop("name_fr")
-        return services.institution_create(
-            actor=user, slug=self.cleaned_data["slug"], name_fr=name_fr, **fields
-        )
+        keys = {key: self.cleaned_data[key] for key in self.key_fields}
+        return getattr(services, f"{name}_create")(actor=user, **keys, **fields)
 
 
-class FrameworkForm(VersionedServiceForm):
-    class Meta:
-        model = Framework
-        fields = ["code", *services.reference.FRAMEWORK_FIELDS]
+def keyed_form(model, keys: tuple[str, ...], editable: tuple[str, ...]) -> type[KeyedServiceForm]:
+    meta = type("Meta", (), {"model": model, "fields": [*keys, *editable]})
+    attrs = {"Meta": meta, "key_fields": keys, "editable_fields": editable, "__module__": __name__}
+    return type(f"{model.__name__}Form", (KeyedServiceForm,), attrs)
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.disable("code")  # public URLs use it
 
-    def save_through_service(self, user):
-        fields = self.model_fields(services.reference.FRAMEWORK_FIELDS)
-        if self.instance.pk:
-            return services.framework_update(
-                actor=user, framework=self.instance, expected_version=self.expected_version_value, **fields
-            )
-        name_fr = fields.pop("name_fr")
-        return services.framework_create(
-            actor=user, code=self.cleaned_data["code"], name_fr=name_fr, **fields
-        )
+_ref = services.reference
+InstitutionForm = keyed_form(Institution, ("slug",), _ref.INSTITUTION_FIELDS)
+FrameworkForm = keyed_form(Framework, ("code",), _ref.FRAMEWORK_FIELDS)
+PillarForm = keyed_form(Pillar, ("slug",), _ref.PILLAR_FIELDS)
+RegionForm = keyed_form(Region, ("slug",), _ref.REGION_FIELDS)
+OrganisationForm = keyed_form(Organisation, ("slug",), _ref.ORGANISATION_FIELDS)
+MembershipForm = keyed_form(Membership, ("user",), _ref.MEMBERSHIP_FIELDS)
 
 
 class ReturnForm(forms.Form):

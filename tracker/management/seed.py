@@ -343,8 +343,9 @@ class Loader:
             blocking_party=self._get(Institution, slug=blocking) if blocking else None,
             evidence=cited,
         )
-        services.assessment_submit(actor=self.author, assessment=assessment)
-        services.assessment_publish(actor=self.reviewer, assessment=assessment)
+        # A bulk load e-mails no one: no reviewer alert, no "published" notice.
+        services.assessment_submit(actor=self.author, assessment=assessment, notify=False)
+        services.assessment_publish(actor=self.reviewer, assessment=assessment, notify=False)
         self.count("assessment")
 
     def load_indicator(self, commitment: Commitment, item: dict, evidence: dict) -> None:

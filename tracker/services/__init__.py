@@ -17,7 +17,20 @@ from .assessments import (
 from .commitments import commitment_create, commitment_update, search_document_for
 from .evidence import evidence_attach
 from .indicators import indicator_create, measurement_record
-from .reference import framework_create, framework_update, institution_create, institution_update
+from .reference import (
+    framework_create,
+    framework_update,
+    institution_create,
+    institution_update,
+    membership_create,
+    membership_update,
+    organisation_create,
+    organisation_update,
+    pillar_create,
+    pillar_update,
+    region_create,
+    region_update,
+)
 from .updates import evidence_update, indicator_update, measurement_update
 
 __all__ = [
@@ -37,6 +50,14 @@ __all__ = [
     "institution_update",
     "indicator_update",
     "measurement_update",
+    "membership_create",
+    "membership_update",
+    "organisation_create",
+    "organisation_update",
+    "pillar_create",
+    "pillar_update",
+    "region_create",
+    "region_update",
     "indicator_create",
     "measurement_record",
     "search_document_for",
