@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,9 @@ from .checks import refuse_unknown_fields
 from .permissions import can_see_evidence, require_perm
 
 State = Assessment.ReviewState
+
+# What publishing changes (validated field by field; constraints by the database).
+PUBLISH_FIELDS = ("review_state", "reviewer", "published_at")
 
 # What an author may still change while the assessment is a draft or returned.
 DRAFT_FIELDS = (
@@ -207,14 +210,28 @@ def _check_reviewable(actor: AbstractBaseUser, locked: Assessment) -> None:
         )
 
 
+def _save_constrained(instance, update_fields: list[str]) -> None:
+    """Save, letting the database check the model's constraints; a violation
+    becomes the ValidationError full_clean() would have raised (the
+    constraint's own message), not an IntegrityError. Call inside the
+    service's transaction (its atomic block rolls back)."""
+    try:
+        instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        for constraint in type(instance)._meta.constraints:
+            if constraint.name in str(exc):
+                raise ValidationError(
+                    constraint.get_violation_error_message(), code=constraint.violation_error_code
+                ) from exc
+        raise
+
+
 @transaction.atomic
-def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment, notify: bool = True) -> Assessment:
+def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment) -> Assessment:
     """A reviewer (not the author) publishes a submitted assessment; the
-    commitment's current status follows, under a row lock on the commitment.
-    notify=False (bulk loads: the seed record) queues no e-mail to the author
-    and followers; partners' webhooks are still written."""
+    commitment's current status follows, under a row lock on the commitment."""
     # Lock order: commitment, then assessment (the same in every service).
-    Commitment.objects.select_for_update().filter(pk=assessment.commitment_id).exists()
+    commitment = Commitment.objects.select_for_update().get(pk=assessment.commitment_id)
     locked = _lock(assessment)
     _check_reviewable(actor, locked)
     if not locked.evidence.exists():
@@ -225,13 +242,19 @@ def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment, notif
     locked.review_state = State.PUBLISHED
     locked.reviewer = actor
     locked.published_at = timezone.now()
-    locked.full_clean()
+    # Only these three fields change, and the rest was validated when the
+    # assessment was written: check the changed fields here and leave the
+    # four-eyes and published-has-reviewer constraints to the database
+    # (full_clean() re-read four foreign keys and ran each constraint as a
+    # query in a savepoint: 16 statements).
+    checked = ("review_state", "published_at")  # the reviewer is the actor: no lookup
+    locked.clean_fields(exclude=[f.name for f in Assessment._meta.fields if f.name not in checked])
     locked._history_user = actor
-    locked.save(update_fields=["review_state", "reviewer", "published_at", "updated_at"])
-    commitment_refresh_status(commitment=locked.commitment, actor=actor)
+    _save_constrained(locked, [*PUBLISH_FIELDS, "updated_at"])
+    _write_status(commitment, actor)  # the row is locked above
+    locked.commitment = commitment
     emit_status_changed(locked)  # partners' webhooks, written in this transaction
-    if notify:
-        enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
+    enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
     return locked
 
 
@@ -257,8 +280,17 @@ def commitment_refresh_status(*, commitment: Commitment, actor: AbstractBaseUser
     assessment (latest by as-of date: a back-dated assessment published later
     does not override a newer verdict). Call inside the caller's transaction,
     with the commitment row locked."""
-    latest = commitment.assessments.published().latest_first().first()
     locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    _write_status(locked, actor)
+    commitment.current_status = locked.current_status
+    commitment.current_progress = locked.current_progress
+    commitment.status_as_of = locked.status_as_of
+    return locked
+
+
+def _write_status(locked: Commitment, actor: AbstractBaseUser | None) -> None:
+    """commitment_refresh_status on a commitment row already locked by the caller."""
+    latest = Assessment.objects.published().filter(commitment_id=locked.pk).latest_first().first()
     if latest is None:
         locked.current_status = methodology.Status.NOT_STARTED
         locked.current_progress = 0
@@ -270,7 +302,3 @@ def commitment_refresh_status(*, commitment: Commitment, actor: AbstractBaseUser
     locked._change_reason = "status refreshed from the latest published assessment"
     locked._history_user = actor
     locked.save(update_fields=["current_status", "current_progress", "status_as_of", "updated_at"])
-    commitment.current_status = locked.current_status
-    commitment.current_progress = locked.current_progress
-    commitment.status_as_of = locked.status_as_of
-    return locked
