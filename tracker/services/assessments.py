@@ -227,9 +227,11 @@ def _save_constrained(instance, update_fields: list[str]) -> None:
 
 
 @transaction.atomic
-def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment) -> Assessment:
+def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment, notify: bool = True) -> Assessment:
     """A reviewer (not the author) publishes a submitted assessment; the
-    commitment's current status follows, under a row lock on the commitment."""
+    commitment's current status follows, under a row lock on the commitment.
+    notify=False (bulk loads: the seed record) queues no e-mail to the author
+    and followers; partners' webhooks are still written."""
     # Lock order: commitment, then assessment (the same in every service).
     commitment = Commitment.objects.select_for_update().get(pk=assessment.commitment_id)
     locked = _lock(assessment)
@@ -254,7 +256,8 @@ def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment) -> As
     _write_status(commitment, actor)  # the row is locked above
     locked.commitment = commitment
     emit_status_changed(locked)  # partners' webhooks, written in this transaction
-    enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
+    if notify:
+        enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
     return locked
 
 
