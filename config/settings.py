@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.editorial",
     "tracker.partners",
+    "tracker.insights",
 ]
 
 MIDDLEWARE = [

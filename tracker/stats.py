@@ -13,7 +13,9 @@ of that past); unpublished assessments never count.
 
 Every aggregate is a constant number of queries whatever the number of rows:
 statuses are computed in SQL (a correlated subquery per commitment when D is
-given, the denormalised `current_status` otherwise) and grouped there.
+given, the denormalised `current_status` otherwise) and grouped there. The
+quarterly trend reads every quarter end in one pass over the published
+assessments (a window function), not one aggregate per quarter.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -246,25 +249,104 @@ def quarter_label(day: dt.date) -> str:
     return f"{day.year} T{(day.month - 1) // 3 + 1}"
 
 
+def quarter_days(end: dt.date, first: dt.date, quarters: int = MAX_TREND_QUARTERS) -> list[dt.date]:
+    """The trend's dates, oldest first: the end of each quarter from the one of
+    `first` (at most `quarters` quarters back) to the one of `end`, the last
+    one capped at `end`."""
+    ends: list[dt.date] = []
+    cursor = quarter_end(end)
+    while len(ends) < quarters and cursor >= quarter_end(first):
+        ends.append(cursor)
+        cursor = dt.date(cursor.year, cursor.month - 2, 1) - dt.timedelta(days=1)
+    return [min(q_end, end) for q_end in reversed(ends)]
+
+
+def _first_day_on_or_after(column: str, days: list[dt.date]) -> tuple[str, list]:
+    """SQL for the index of the first of `days` (ascending) on or after the
+    column's date; len(days) when none is (or the column is NULL)."""
+    whens = " ".join(f"WHEN {column} <= %s THEN {n}" for n in range(len(days)))
+    return f"CASE {whens} ELSE {len(days)} END", list(days)
+
+
+def _shown_spans_sql(days: list[dt.date]) -> tuple[str, list]:
+    """Per status, how many commitments show it, and their progress, on each day.
+
+    Each published assessment is its commitment's shown status from its own
+    `as_of` until the `as_of` of the next one in the time-travel order
+    (as_of, published_at, id): `LAG` over that order read backwards gives
+    that next date. An assessment followed by one with the same `as_of` is
+    never shown (the later publication wins the tie). So the status of a
+    commitment on day D comes from the one assessment with `as_of <= D < next`,
+    the same as `latest_published(D)[:1]`. Each such span covers the days
+    with index in [first, end): one pass over the published assessments
+    answers every day, grouped by (first, end, status), a few hundred rows
+    at most whatever the number of commitments."""
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    first, first_params = _first_day_on_or_after("as_of", days)
+    end, end_params = _first_day_on_or_after("next_as_of", days)
+    sql = f"""
+        WITH shown AS (
+            SELECT status, progress, as_of,
+                   LAG(as_of) OVER (
+                       PARTITION BY commitment_id ORDER BY as_of DESC, published_at DESC, id DESC
+                   ) AS next_as_of
+            FROM {table}
+            WHERE review_state = %s AND as_of <= %s
+        ),
+        spans AS (
+            SELECT status, progress, {first} AS first_n, {end} AS end_n
+            FROM shown
+            WHERE next_as_of IS NULL OR next_as_of <> as_of
+        )
+        SELECT first_n, end_n, status, COUNT(*), SUM(progress)
+        FROM spans WHERE first_n < end_n
+        GROUP BY first_n, end_n, status
+    """  # noqa: S608  # table name from the model, every value a parameter
+    return sql, [Assessment.ReviewState.PUBLISHED.value, days[-1], *first_params, *end_params]
+
+
+def status_counts_on(days: list[dt.date]) -> list[dict]:
+    """`status_counts(Commitment.objects.all(), day)` for every day (ascending),
+    in two queries whatever the number of days or rows (see `_shown_spans_sql`)."""
+    if not days:
+        return []
+    total = Commitment.objects.count()
+    sql, params = _shown_spans_sql(days)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    points = [{"counts": empty_counts(), "progress_total": 0} for _ in days]
+    for first, end, status, count, progress in rows:
+        for point in points[first:end]:
+            point["counts"][status] += count
+            point["progress_total"] += progress or 0
+    results = []
+    for point in points:
+        counts = point["counts"]
+        # Commitments with no published assessment by that day: not started, 0 %.
+        counts[Status.NOT_STARTED.value] += total - sum(counts.values())
+        results.append(
+            {
+                "counts": counts,
+                "total": total,
+                "average_progress": round(point["progress_total"] / total) if total else 0,
+            }
+        )
+    return results
+
+
 def trend(as_of: dt.date | None, quarters: int = MAX_TREND_QUARTERS) -> list[dict]:
     """Status counts at the end of each quarter, from the first published
-    assessment (at most `quarters` quarters back) to `as_of` (one query per quarter)."""
+    assessment (at most `quarters` quarters back) to `as_of` (three queries)."""
     end = as_of or today()
     first = Assessment.objects.published().filter(as_of__lte=end).order_by("as_of").values("as_of").first()
     if first is None:
         return []
-    ends: list[dt.date] = []
-    cursor = quarter_end(end)
-    while len(ends) < quarters and cursor >= quarter_end(first["as_of"]):
-        ends.append(cursor)
-        cursor = dt.date(cursor.year, cursor.month - 2, 1) - dt.timedelta(days=1)
-    points = []
-    for q_end in reversed(ends):
-        day = min(q_end, end)
-        points.append(
-            {"date": day, "label": quarter_label(day), **status_counts(Commitment.objects.all(), day)}
-        )
-    return points
+    days = quarter_days(end, first["as_of"], quarters)
+    return [
+        {"date": day, "label": quarter_label(day), **counts}
+        for day, counts in zip(days, status_counts_on(days), strict=True)
+    ]
 
 
 def dashboard_stats(as_of: dt.date | None = None) -> dict:

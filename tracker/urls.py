@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import feeds, views
+from . import dashboard, feeds, views
 
 app_name = "tracker"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("commitments/", views.commitment_list, name="commitment-list"),
     path("commitments/export.csv", views.commitment_export, name="commitment-export"),
     path("commitments/feed/", feeds.commitment_list_feed, name="commitment-list-feed"),

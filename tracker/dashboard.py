@@ -1,0 +1,111 @@
+"""The dashboard (home page), cached and answered conditionally.
+
+The figures take a few queries over every commitment and assessment (see
+tracker/stats.py), so the rendered figures (the page's main content) are
+cached in the shared cache under a key made of the record version
+(tracker/insights/version.py: it changes on every write to the record),
+the language and the date shown (the `as_of` parameter, or today's date,
+on which "overdue" and the trend depend). A cached answer costs one
+database query (the version's fingerprint) and two cache reads.
+
+The ETag is made of the same parts plus the reader's CSRF cookie (the page
+frame holds a CSRF token for the language switcher), so a reader whose
+browser has the page gets a 304 without a body until something changes.
+There is no Last-Modified: the version is not a time, and the page also
+changes with the date and the language. The response is `private, no-cache`
+(revalidated every time) and varies on Accept-Language and Cookie.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import condition
+
+from tracker import stats
+from tracker.insights.version import record_version
+from tracker.views import BadRequest, _as_of, public_view
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 24 * 3600
+_STATE = "_dashboard_state"
+
+
+def _state(request: HttpRequest) -> dict | None:
+    """The parts of the cache key and ETag, once per request; None when the
+    query string is invalid (the view answers 400) or the cache is down."""
+    if not hasattr(request, _STATE):
+        state = None
+        try:
+            form, as_of = _as_of(request)
+        except BadRequest:
+            form = as_of = None
+        else:
+            try:
+                version = record_version()
+            except Exception:  # no cache: the page is still served, uncached
+                logger.exception("dashboard: no record version, serving uncached")
+            else:
+                day = as_of or stats.today()
+                parts = (version, translation.get_language(), bool(as_of), day.isoformat())
+                state = {"key": "dashboard:content:" + ":".join(map(str, parts)), "parts": parts}
+        if state is not None:
+            state.update(form=form, as_of=as_of)
+        setattr(request, _STATE, state)
+    return getattr(request, _STATE)
+
+
+def dashboard_etag(request: HttpRequest) -> str | None:
+    state = _state(request)
+    if state is None:
+        return None
+    csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return hashlib.sha256(repr((*state["parts"], csrf)).encode()).hexdigest()[:32]
+
+
+def _content(as_of: dt.date | None) -> str:
+    """The page's figures, rendered (the same for every reader of a language)."""
+    context = {"as_of": as_of, "stats": stats.dashboard_stats(as_of), "today": stats.today()}
+    return render_to_string("tracker/home_content.html", context)
+
+
+def _cached_content(state: dict | None, as_of: dt.date | None) -> str:
+    if state is None:
+        return _content(as_of)
+    try:
+        content = cache.get(state["key"])
+    except Exception:
+        logger.exception("dashboard: cache read failed")
+        return _content(as_of)
+    if content is None:
+        content = _content(as_of)
+        try:
+            cache.set(state["key"], content, CACHE_SECONDS)
+        except Exception:
+            logger.exception("dashboard: cache write failed")
+    return content
+
+
+@condition(etag_func=dashboard_etag)
+@public_view
+def home(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if state is None:
+        form, as_of = _as_of(request)  # raises BadRequest (400) on a bad query string
+    else:
+        form, as_of = state["form"], state["as_of"]
+    context = {"form": form, "as_of": as_of, "content": _cached_content(state, as_of)}
+    response = render(request, "tracker/home.html", context)
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

@@ -1,0 +1,97 @@
+"""The record version: a short string that changes whenever anything the
+dashboard shows may have changed. The dashboard's cache keys and ETag are
+derived from it (tracker/dashboard.py).
+
+It combines two parts, so that neither a missed signal nor a lost cache entry
+can make the dashboard serve stale figures:
+
+- a random **token** kept in the shared cache (Redis in production, so every
+  app server sees the same one), replaced on every save, delete or
+  many-to-many change of a `tracker` model: at once (so the process that
+  writes never reads its own old figures) and again when the transaction
+  commits (so a figure computed by another server between the write and
+  the commit is never reused). A token that was evicted is simply replaced:
+  the entries cached under the old one are orphaned, never served;
+- a **database fingerprint**, one query of three index look-ups (the highest
+  commitment and assessment keys, the latest publication time): it changes
+  when rows are added or an assessment is published by a path that sends
+  no signal (bulk inserts such as `generate_benchmark_data`, another
+  program writing to the database).
+
+The database's name is part of the version too: several databases may share
+one Redis (the benchmark's `bench_<size>` databases do).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+TOKEN_KEY = "insights:record-token"
+# Models of these apps are what the dashboard shows.
+WATCHED_APPS = frozenset({"tracker"})
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def token() -> str:
+    """The current token, made when the cache has none."""
+    value = cache.get(TOKEN_KEY)
+    if value is None:
+        cache.add(TOKEN_KEY, _new_token(), timeout=None)
+        value = cache.get(TOKEN_KEY)
+    return value or _new_token()
+
+
+def bump() -> None:
+    """A new token: every cached dashboard figure is orphaned."""
+    try:
+        cache.set(TOKEN_KEY, _new_token(), timeout=None)
+    except Exception:  # the cache being down must not break a write; the
+        # fingerprint and the token's absence still keep readers correct
+        logger.exception("insights: could not replace the record token")
+
+
+def fingerprint() -> tuple:
+    """One query, three index look-ups (see the module's docstring)."""
+    from tracker.models import Assessment, Commitment
+
+    quote = connection.ops.quote_name
+    commitments, assessments = quote(Commitment._meta.db_table), quote(Assessment._meta.db_table)
+    sql = (
+        f"SELECT (SELECT MAX(id) FROM {commitments}), (SELECT MAX(id) FROM {assessments}), "  # noqa: S608
+        f"(SELECT MAX(published_at) FROM {assessments} WHERE review_state = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Assessment.ReviewState.PUBLISHED.value])
+        return tuple(cursor.fetchone())
+
+
+def record_version() -> str:
+    """Token + fingerprint + database name, hashed (16 hex digits)."""
+    parts = (settings.DATABASES["default"]["NAME"], token(), *fingerprint())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _changed(sender, **kwargs) -> None:
+    if sender._meta.app_label not in WATCHED_APPS:
+        return
+    if kwargs.get("action", "post_")[:5] != "post_":  # m2m_changed: pre_add, pre_remove, pre_clear
+        return
+    bump()
+    transaction.on_commit(bump, using=kwargs.get("using"), robust=True)
+
+
+def connect_signals() -> None:
+    for name, signal in (("save", post_save), ("delete", post_delete), ("m2m", m2m_changed)):
+        signal.connect(_changed, dispatch_uid=f"insights-record-version-{name}")
