@@ -3,6 +3,7 @@ lockout keyed on username and address, password rules, session timeouts,
 disabling ends sessions, security events logged."""
 
 import logging
+import re
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 
@@ -118,6 +120,123 @@ def test_otp_setup_command_prints_secret_and_recovery_codes():
     text = out.getvalue()
     assert "otpauth://totp/" in text and "recovery codes" in text
     assert editor.totpdevice_set.filter(confirmed=True).count() == 1
+
+
+# --- Self-service set-up of the second factor -----------------------------------
+
+SETUP = "/editorial/account/two-factor/"
+
+
+def test_first_login_sets_up_the_app_then_shows_recovery_codes_once(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    editor = f.make_editor()
+    response = login_post(client, editor.username)  # no code: there is no device yet
+    assert response.status_code == 302
+    response = client.get(response["Location"], follow=True)
+    assert response.redirect_chain[-1][0] == reverse("editorial:otp-setup") == SETUP
+    page = response.content.decode()
+    device = TOTPDevice.objects.get(user=editor, confirmed=False)
+    assert escape(device.config_url) in page and "<svg" in page and "otpauth://totp/" in page
+    secret = response.context["secret"]
+    assert secret in page
+    # CSP-safe: the QR code is SVG in the page, no inline script, no outside image.
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+    assert "<img" not in page.split('id="content-main"')[1]
+    # Reloaded, the page shows the same secret (one pending device).
+    assert client.get(SETUP).context["secret"] == secret
+    assert TOTPDevice.objects.filter(user=editor).count() == 1
+    # Still no admin: the session has not passed a second factor.
+    assert client.get(reverse("admin:index")).status_code == 302
+
+    response = client.post(SETUP, {"token": current_code(device)})
+    assert response.status_code == 200
+    codes = response.context["codes"]
+    assert len(codes) == 10 and all(code in response.content.decode() for code in codes)
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse("admin:index")).status_code == 200  # this session is verified
+    # Shown once: the set-up page is gone for this account.
+    again = client.get(SETUP)
+    assert again.status_code == 302 and again["Location"] == reverse("admin:index")
+
+    # A recovery code works once.
+    client.logout()
+    assert login_post(client, editor.username, token=codes[3]).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    client.logout()
+    assert login_post(client, editor.username, token=codes[3]).status_code == 200
+    # And the password alone no longer leads anywhere.
+    client.logout()
+    response = login_post(client, editor.username)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        (
+            "en",
+            "This code is not valid. Check that your phone's clock is right "
+            "and type the code the app shows now.",
+        ),
+        (
+            "fr",
+            "Ce code n’est pas valable. Vérifiez que l’horloge de votre téléphone est à l’heure "
+            "et tapez le code que l’application affiche maintenant.",
+        ),
+    ],
+)
+def test_a_wrong_set_up_code_is_a_translated_form_error(client, language, message):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    editor = f.make_editor()
+    client.force_login(editor)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=editor)
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+    with translation.override(language):
+        response = client.post(SETUP, {"token": wrong}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert response.context["form"].errors["token"] == [message]
+    device.refresh_from_db()
+    assert not device.confirmed and device.throttling_failure_count == 1  # the failure is kept
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_nobody_skips_the_second_factor(client):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    # Logged in by password only, without a device: every editor page sends
+    # to the log-in, which sends to the set-up page.
+    editor = f.make_editor()
+    client.force_login(editor)
+    for url in (reverse("admin:index"), reverse("admin:tracker_commitment_changelist"), "/editorial/"):
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[-1][0] == SETUP, url
+    # An account that has a device cannot use the set-up page to add another
+    # (that would be a second factor from the password alone).
+    protected = f.make_editor()
+    device, _codes = user_otp_provision(user=protected)
+    client.force_login(protected)
+    response = client.post(SETUP, {"token": current_code(device)})
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert protected.totpdevice_set.count() == 1
+    assert client.get(reverse("admin:index")).status_code == 302
+    # Recovery codes alone count as a device: a reset is an administrator's act.
+    recovery_only = f.make_editor()
+    StaticDevice.objects.create(user=recovery_only, name="codes", confirmed=True)
+    client.force_login(recovery_only)
+    assert client.get(SETUP).status_code == 302
+    assert not recovery_only.totpdevice_set.exists()
+    # Not staff, or not logged in: the log-in page.
+    client.logout()
+    assert reverse("admin:login") in client.get(SETUP)["Location"]
+    reader = f.make_user(None, is_staff=False)
+    client.force_login(reader)
+    assert reverse("admin:login") in client.get(SETUP)["Location"]
+    assert not reader.totpdevice_set.exists()
 
 
 # --- Lockout --------------------------------------------------------------------

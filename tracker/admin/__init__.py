@@ -16,7 +16,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminSite
 
 from tracker import services
 from tracker.models import (
@@ -57,12 +56,12 @@ from .imports import (
     IndicatorResource,
     InstitutionResource,
 )
-from .otp import TrackerOTPAuthenticationForm
+from .otp import TrackerAdminSite, TrackerOTPAuthenticationForm
 
 # Two-factor authentication for every staff account: the admin's login asks
 # for a TOTP code (or a recovery code) and every admin view needs a verified
-# session (django-otp).
-admin.site.__class__ = OTPAdminSite
+# session (django-otp); an account with no device yet is sent to set one up.
+admin.site.__class__ = TrackerAdminSite
 admin.site.login_form = TrackerOTPAuthenticationForm
 admin.site.login_template = "editorial/otp_login.html"
 admin.site.site_header = _("SSR Commitment Tracker – editors")

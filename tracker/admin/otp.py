@@ -1,11 +1,16 @@
 """The admin's login: password, then a code from the authenticator app or a
-recovery code, in one step."""
+recovery code, in one step. A staff account with no second factor yet logs
+in by password only to reach the self-service set-up page, and nothing else
+(tracker.editorial.views.otp_setup)."""
 
 from __future__ import annotations
 
-from django_otp.admin import OTPAdminAuthenticationForm
+from django.shortcuts import redirect
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tracker.services.accounts import needs_otp_setup
 
 
 class TrackerOTPAuthenticationForm(OTPAdminAuthenticationForm):
@@ -20,3 +25,23 @@ class TrackerOTPAuthenticationForm(OTPAdminAuthenticationForm):
             model = TOTPDevice if token.isdigit() else StaticDevice
             device = model.objects.filter(user=user, confirmed=True).first()
         return device
+
+    def clean_otp(self, user) -> None:
+        # No confirmed device at all and no code typed: the password opens an
+        # unverified session, which the admin refuses (OTPAdminSite) and the
+        # login page sends to the set-up page.
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        if user is not None and not token and needs_otp_setup(user):
+            user.otp_device = None
+            return
+        super().clean_otp(user)
+
+
+class TrackerAdminSite(OTPAdminSite):
+    """Every admin page needs a verified second factor (OTPAdminSite); a
+    logged-in staff account that has none yet is sent to set one up."""
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated and needs_otp_setup(request.user):
+            return redirect("editorial:otp-setup")
+        return super().login(request, extra_context)

@@ -4,20 +4,27 @@ unsubscribe."""
 
 from __future__ import annotations
 
+import base64
 from functools import wraps
 
+import segno
+from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
 
 from tracker.models import Commitment, Institution, Pillar
+from tracker.services import accounts
 
 from . import selectors, services
-from .forms import FollowForm
+from .forms import FollowForm, OTPConfirmForm
 
 
 def editor_required(view):
@@ -37,6 +44,44 @@ def editor_required(view):
 def home(request: HttpRequest) -> HttpResponse:
     data = selectors.editor_home(request.user)
     return render(request, "editorial/home.html", {"home": data})
+
+
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Self-service two-factor set-up, for a staff account with no confirmed
+    device (logged in by password only): the authenticator secret as a QR code
+    and as text, a code to confirm it, then the recovery codes, shown once.
+    Anyone else is sent away: replacing a device is an administrator's act."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not accounts.needs_otp_setup(user):
+        return redirect("admin:index")
+    try:
+        device = accounts.user_otp_setup_device(user=user)
+    except PermissionDenied:  # pragma: no cover - checked just above
+        return redirect("admin:index")
+    form = OTPConfirmForm(request.POST or None)
+    context = {**admin.site.each_context(request), "title": _("Set up two-factor authentication")}
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = accounts.user_otp_confirm(user=user, token=form.cleaned_data["token"])
+        except ValidationError as exc:
+            form.add_error("token", exc)
+        else:
+            otp_login(request, device)  # this session has now passed the second factor
+            context["title"] = _("Your recovery codes")
+            return render(request, "editorial/otp_setup_done.html", {**context, "codes": codes})
+    uri = device.config_url
+    context.update(
+        form=form,
+        otpauth_uri=uri,
+        secret=base64.b32encode(device.bin_key).decode(),
+        # Server-drawn SVG (no script, no image request): segno escapes nothing
+        # user-controlled into it but the URI it encodes as black modules.
+        qr_svg=mark_safe(segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan"))),
+    )
+    return render(request, "editorial/otp_setup.html", context, status=400 if form.errors else 200)
 
 
 def commitment_changelog(request: HttpRequest, reference: str) -> HttpResponse:
