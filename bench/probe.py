@@ -6,7 +6,14 @@ per request (CaptureQueriesContext) and their exact text (replayed by the
 floor app and pgbench), response bytes raw and gzip-compressed. Also makes a
 staff session for the admin workload. Writes JSON for bench/run.py.
 
-    DJANGO_SETTINGS_MODULE=bench.settings python bench/probe.py OUT.json
+    DJANGO_SETTINGS_MODULE=bench.settings python bench/probe.py OUT.json [workload,...]
+
+With workload names, only those are probed (the others are not run: at
+100,000 commitments the CSV export alone takes minutes).
+
+Dashboard workloads: `cold` ones are fetched right after the record token is
+deleted from the cache (the figures are recomputed); `conditional` ones send
+the CSRF cookie and the ETag of a first answer (If-None-Match) and expect 304.
 """
 
 from __future__ import annotations
@@ -31,9 +38,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.workloads import WORKLOADS  # noqa: E402
+from tracker.insights import version  # noqa: E402
 from tracker.models import Commitment  # noqa: E402
 
 SKIPPED_SQL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+# The CSRF cookie sent with conditional requests (the ETag covers it).
+CSRF_COOKIE = ("benchcsrf" * 4)[:32]
 # Server-side cursors (QuerySet.iterator()) are logged as DECLARE ... FOR <query>.
 DECLARE = re.compile(r'^DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR\s+WITH(?:OUT)? HOLD\s+FOR\s+', re.I)
 
@@ -77,33 +87,43 @@ def fetch(client: Client, path: str, headers: dict) -> tuple[int, bytes, list[st
     return response.status_code, body, sql, response.get("Content-Type", "")
 
 
-def main(out: str) -> None:
+def main(out: str, only: list[str]) -> None:
     params = parameters()
     cookie = staff_cookie()
     results = {}
     for name, workload in WORKLOADS.items():
-        if workload.get("in_process"):
+        if workload.get("in_process") or (only and name not in only):
             continue
         path = workload["path"].format(**params)
         headers = {"Cookie": f"sessionid={cookie}"} if workload.get("staff") else {}
         client = Client(headers=headers)
         if workload.get("staff"):
             client.cookies["sessionid"] = cookie
-        fetch(client, path, {})  # warm-up: per-process caches, prepared lookups
-        status, body, sql, content_type = fetch(client, path, {})
+        if workload.get("conditional"):
+            client.cookies["csrftoken"] = CSRF_COOKIE
+        first = client.get(path)  # warm-up: per-process caches, prepared lookups, the cache
+        request_headers = {}
+        if workload.get("conditional"):
+            request_headers = {"If-None-Match": first["ETag"]}
+            params["etag"], params["csrf_cookie"] = first["ETag"], CSRF_COOKIE
+        if workload.get("cold"):
+            version.bump()
+        status, body, sql, content_type = fetch(client, path, request_headers)
         results[name] = {
             "path": path,
             "status": status,
             "queries": len(sql),
-            "sql": sql if status == 200 else [],
+            "sql": sql if status in (200, 304) else [],
             "kind": workload["kind"],
             "content_type": content_type,
             "bytes": len(body),
             "gzip_bytes": len(gzip.compress(body, 6)),
             "staff": bool(workload.get("staff")),
+            "cold": bool(workload.get("cold")),
+            "conditional": bool(workload.get("conditional")),
         }
     Path(out).write_text(json.dumps({"params": params, "cookie": cookie, "workloads": results}, indent=1))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], [w for w in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if w])

@@ -16,7 +16,11 @@ in turn (interleaved pairs; ratios are medians of the pairs' ratios), plus
 pgbench on the same statements. Server CPU time per request comes from
 /proc of the gunicorn workers, memory is their resident set. The CSV export
 is timed per request against COPY of the same statements. The publish write
-path is timed in-process (bench/publish.py).
+path is timed in-process (bench/publish.py). The dashboard is measured three
+ways: cached (wrk), conditional GET answered 304 (wrk, If-None-Match), and
+cold: the record token deleted from Redis before each request, one request
+at a time (`--cold-requests`), against the floor replaying the cold
+request's statements one at a time too.
 
     .venv/bin/python bench/run.py [--sizes 1000,10000] [--duration 5] [--pairs 3]
 
@@ -335,8 +339,80 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def conditional_headers(path: str, csrf_cookie: str) -> dict:
+    """The headers of a browser revalidating the page it has: its cookie and
+    the ETag the app gives now (asked just before the run, so that an
+    earlier workload's writes or cache clearing do not make it stale)."""
+    headers = {"Cookie": f"csrftoken={csrf_cookie}"}
+    request = urllib.request.Request(f"http://127.0.0.1:{APP_PORT}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+        etag = response.headers["ETag"]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{APP_PORT}{path}", headers={**headers, "If-None-Match": etag}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=600).read()
+    except urllib.error.HTTPError as exc:
+        if exc.code != 304:
+            raise RuntimeError(f"conditional GET answered {exc.code}, not 304") from exc
+    else:
+        raise RuntimeError("conditional GET answered 200, not 304")
+    return {**headers, "If-None-Match": etag}
+
+
+def cold_token_key() -> str:
+    """The cache key of the record token (tracker/insights/version.py), as
+    Django's Redis cache names it: <KEY_PREFIX>:<version 1>:<key>."""
+    return f"{os.environ.get('CACHE_KEY_PREFIX', 'ssr')}:1:insights:record-token"
+
+
+def measure_cold(name: str, probe: dict, app: subprocess.Popen, opts) -> dict:
+    """Cold dashboard requests, one at a time: the record token is deleted
+    from Redis before each, so the app recomputes every figure (exactly what
+    the first reader after a publication pays). The floor replays the cold
+    request's statements, one request at a time too."""
+    import redis
+
+    store = redis.Redis.from_url(REDIS_URL)
+    app_url = f"http://127.0.0.1:{APP_PORT}{probe['path']}"
+    floor_url = f"http://127.0.0.1:{FLOOR_PORT}/w/{name}"
+
+    def timed(url: str, clear: bool) -> float:
+        if clear:
+            store.delete(cold_token_key())
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=600) as response:
+            response.read()
+        return (time.perf_counter() - started) * 1000
+
+    timed(app_url, True)  # warm-up: connections, per-process caches
+    timed(floor_url, False)
+    before, offset = proc_usage(app.pid), opts.app_log.stat().st_size
+    app_ms = [timed(app_url, True) for _ in range(opts.cold_requests)]
+    after = proc_usage(app.pid)
+    served = served_durations(opts.app_log, offset, probe["path"].split("?")[0])
+    floor_ms = [timed(floor_url, False) for _ in range(opts.cold_requests)]
+    return {
+        "cold_requests": len(app_ms),
+        "cold_p50_ms": percentile(app_ms, 50),
+        "cold_p95_ms": percentile(app_ms, 95),
+        "cold_max_ms": max(app_ms),
+        "server_p50_ms": percentile(served, 50),
+        "server_p95_ms": percentile(served, 95),
+        "cpu_ms_per_request": (after["cpu_s"] - before["cpu_s"]) * 1000 / max(1, len(served)),
+        "rss_mb": round(after["rss_mb"], 1),
+        "floor_p50_ms": percentile(floor_ms, 50),
+        "floor_p95_ms": percentile(floor_ms, 95),
+        "ratio_p50": percentile(app_ms, 50) / max(1e-9, percentile(floor_ms, 50)),
+        "pgbench": pgbench(opts.db, probe["sql"], opts.duration, 1),
+    }
+
+
 def measure_load(name: str, probe: dict, app: subprocess.Popen, opts, script: Path, cookie: str) -> dict:
     headers = {"Cookie": f"sessionid={cookie}"} if probe["staff"] else {}
+    if probe.get("conditional"):
+        headers = conditional_headers(probe["path"], opts.csrf_cookie)
     app_url = f"http://127.0.0.1:{APP_PORT}{probe['path']}"
     floor_url = f"http://127.0.0.1:{FLOOR_PORT}/w/{name}"
     app_base, floor_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{FLOOR_PORT}"
@@ -431,12 +507,13 @@ def bench_size(size: int, opts) -> dict:
         raise RuntimeError(f"collectstatic failed: {done.stderr[-2000:]}")
     probe_file = RESULTS / f"probe-{size}.json"
     for _attempt in range(3):  # a lost connection (other work restarting the server) is retried
-        done = run([PYTHON, "bench/probe.py", str(probe_file)], env=env, timeout=600)
+        done = run([PYTHON, "bench/probe.py", str(probe_file), ",".join(opts.only)], env=env, timeout=1800)
         if done.returncode == 0:
             break
     if done.returncode:
         raise RuntimeError(f"probe failed: {done.stderr[-2000:]}")
     probe = json.loads(probe_file.read_text())
+    opts.csrf_cookie = probe["params"].get("csrf_cookie", "")
     script = RESULTS / "wrk_report.lua"
     script.write_text(WRK_REPORT)
     gunicorn = str(BIN / "gunicorn")
@@ -460,12 +537,14 @@ def bench_size(size: int, opts) -> dict:
             if opts.only and name not in opts.only:
                 continue
             row = {k: entry[k] for k in ("path", "status", "queries", "bytes", "gzip_bytes")}
-            if entry["status"] != 200:
+            if entry["status"] != (304 if entry.get("conditional") else 200):
                 row["skipped"] = f"HTTP {entry['status']} in the probe: not measured"
             else:
                 try:
                     if entry["kind"] == "csv":
                         row.update(measure_export(name, entry, app, opts))
+                    elif entry.get("cold"):
+                        row.update(measure_cold(name, entry, app, opts))
                     else:
                         row.update(measure_load(name, entry, app, opts, script, probe["cookie"]))
                 except (RuntimeError, OSError) as exc:  # recorded, and the other workloads still run
@@ -512,6 +591,12 @@ def summarise(row: dict) -> str:
         return row["skipped"]
     if "ratio_copy" in row:
         return f"{row['seconds']:.2f} s vs COPY {row['copy_seconds']:.2f} s (x{row['ratio_copy']:.1f})"
+    if "cold_p50_ms" in row:
+        return (
+            f"cold, one at a time: p50 {row['cold_p50_ms']:.1f} p95 {row['cold_p95_ms']:.1f} ms "
+            f"(in Django {row['server_p50_ms']:.0f} / {row['server_p95_ms']:.0f}), {row['queries']} queries, "
+            f"floor p50 {row['floor_p50_ms']:.1f} ms"
+        )
     return (
         f"{row['rps']:.0f} req/s p50 {row['p50_us'] / 1000:.1f} p95 {row['p95_us'] / 1000:.1f} "
         f"p99 {row['p99_us'] / 1000:.1f} ms, {row['queries']} queries, floor x{row['ratio_p95']:.1f}"
@@ -554,6 +639,17 @@ def markdown(info: dict, runs: list[dict]) -> str:
                 continue
             if "skipped" in row:
                 lines.append(f"| {name} | | | | | | | | | | | | {row['skipped']} | |")
+            elif "cold_p50_ms" in row:
+                pg = row.get("pgbench") or {}
+                pg_text = f"1 client: {pg['tps']:.1f} ({pg['latency_ms']:.2f})" if "tps" in pg else ""
+                lines.append(
+                    f"| {name} | {row['queries']} | {row['bytes']:,} ({row['gzip_bytes']:,}) "
+                    f"| 1 at a time ×{row['cold_requests']} "
+                    f"| {row['cold_p50_ms']:.1f} | {row['cold_p95_ms']:.1f} "
+                    f"| {row['cold_max_ms']:.1f} | {row['server_p50_ms']:.0f} / {row['server_p95_ms']:.0f} "
+                    f"| {row['cpu_ms_per_request']:.1f} | {row['rss_mb']:.0f} | 1 at a time "
+                    f"| {row['floor_p95_ms']:.1f} | x{row['ratio_p50']:.1f} (p50) | {pg_text} |"
+                )
             elif "ratio_copy" in row:
                 lines.append(
                     f"| {name} | {row['queries']} | {row['bytes']:,} ({row['gzip_bytes']:,}) | 1 at a time "
@@ -605,6 +701,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default="", help="Comma-separated workload names.")
     parser.add_argument("--publish-count", type=int, default=200)
+    parser.add_argument(
+        "--cold-requests", type=int, default=10, help="Cold dashboard requests (one at a time)."
+    )
     parser.add_argument("--regenerate", action="store_true", help="Rebuild the databases.")
     opts = parser.parse_args()
     opts.only = [w for w in opts.only.split(",") if w]

@@ -10,9 +10,18 @@ WORKLOADS = {
     "search_rare": {"path": "/commitments/?q=transhumance", "kind": "html"},
     "search_absent": {"path": "/commitments/?q=zyxwvutsrq", "kind": "html"},
     "commitment_page": {"path": "/commitments/{reference}/", "kind": "html"},
-    # The dashboard is the home page (figures and charts). It is not cached
-    # yet, so there is no separate "cached" workload.
+    # The dashboard is the home page (figures and charts), cached under the
+    # record version (tracker/dashboard.py). Three workloads:
+    # - dashboard: cached (every request after the first), under wrk;
+    # - dashboard_cold: the record token deleted from Redis before each
+    #   request, so each one recomputes the figures; one request at a time
+    #   (a cold request under 8 connections would make every other one cold
+    #   too, or warm them: wrk cannot say which), `--cold-requests` times;
+    # - dashboard_304: conditional GET (If-None-Match with the page's ETag,
+    #   CSRF cookie sent), answered 304 without a body, under wrk.
     "dashboard": {"path": "/", "kind": "html"},
+    "dashboard_cold": {"path": "/", "kind": "html", "cold": True},
+    "dashboard_304": {"path": "/", "kind": "html", "conditional": True},
     "api_list": {"path": "/api/v1/commitments/?status=in_progress&page_size=25", "kind": "json"},
     "api_detail": {"path": "/api/v1/commitments/{reference}/", "kind": "json"},
     "textbook_drf_list": {"path": "/bench/textbook/commitments/?current_status=in_progress", "kind": "json"},
