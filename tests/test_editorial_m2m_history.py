@@ -173,3 +173,63 @@ def test_seed_related_links_go_through_the_service_and_are_recorded(tmp_path):
     record = newest(first)
     assert (record.history_user, record.version) == (editor, 2)
     assert [r.to_commitment.reference for r in record.related.select_related("to_commitment")] == ["B-1"]
+
+
+def test_responsible_institutions_show_in_the_diff_and_the_public_change_log(client):
+    editor, colleague = f.make_editor(), f.make_editor()
+    police = f.make_institution(acronym="PN", name_fr="Police nationale", name_en="National Police")
+    ministry = f.make_institution(
+        acronym="MSPC", name_fr="Ministère de la Sécurité", name_en="Security Ministry"
+    )
+    commitment = f.make_commitment(actor=editor, reference="LPS-4", lead_institution=police)
+    services.commitment_update(
+        actor=colleague,
+        commitment=commitment,
+        expected_version=1,
+        lead_institution=ministry,
+        supporting_institutions=[police],
+    )
+    before = "PN – National Police (lead)"
+    after = "MSPC – Security Ministry (lead), PN – National Police (supporting)"
+    f.login_staff(client, editor)
+    response = client.get(reverse("admin:tracker_commitment_history_diff", args=[commitment.pk]))
+    latest = response.context["entries"][0]
+    assert latest["user"] == colleague.username
+    assert latest["changes"] == [{"field": "responsible institutions", "old": before, "new": after}]
+    _, entries = commitment_changelog("LPS-4")
+    assert entries[0]["changes"] == [{"field": "responsible institutions", "old": before, "new": after}]
+    # A save that does not touch them shows no institution change.
+    services.commitment_update(actor=colleague, commitment=commitment, provision="Art. 9")
+    _, entries = commitment_changelog("LPS-4")
+    assert [c["field"] for c in entries[0]["changes"]] == ["provision"]
+
+
+def test_diff_and_change_log_queries_do_not_grow_with_the_number_of_edits(client, regions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor = f.make_editor()
+    mopti, segou = regions
+    commitment = f.make_commitment(actor=editor, reference="LPS-6", related=[f.make_commitment(actor=editor)])
+    f.login_staff(client, editor)
+    urls = [
+        reverse("admin:tracker_commitment_history_diff", args=[commitment.pk]),
+        reverse("editorial:commitment-changelog", args=["LPS-6"]),
+    ]
+
+    def counts():
+        result = []
+        for url in urls:
+            client.get(url)  # the session's once-a-minute "last seen" write happens here
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    services.commitment_update(actor=editor, commitment=commitment, regions=[mopti])
+    few = counts()
+    for i in range(6):
+        services.commitment_update(
+            actor=editor, commitment=commitment, regions=[segou] if i % 2 else [mopti, segou]
+        )
+    assert counts() == few == [10, 8]

@@ -36,6 +36,7 @@ PUBLIC_COMMITMENT_FIELDS = (
     "status_as_of",
     "regions",
     "related",
+    "institutions",
 )
 
 

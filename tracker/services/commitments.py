@@ -221,9 +221,8 @@ def commitment_update(
     locked.full_clean()
     locked._change_reason = "updated"
     locked._history_user = actor
-    # Regions and related first: the save's history row records the new sets.
-    others = _set_relations(locked, regions, related)
-    locked.save(update_fields=[*fields, "search_document", "version", "updated_at"])
+    # Relations first: the save's history row records the new regions and
+    # related sets, and comes after the responsibilities' own history rows.
     if lead_institution is not None or supporting_institutions is not None:
         current = locked.responsibilities.select_related("institution")
         lead = lead_institution or next((r.institution for r in current if r.role == "lead"), None)
@@ -233,5 +232,7 @@ def commitment_update(
             else [r.institution for r in current if r.role == "supporting"]
         )
         _set_institutions(locked, lead, supporting, actor)
+    others = _set_relations(locked, regions, related)
+    locked.save(update_fields=[*fields, "search_document", "version", "updated_at"])
     _record_related_change(others, actor)
     return locked

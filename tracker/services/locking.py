@@ -82,6 +82,48 @@ def m2m_snapshots(records: list, names=None) -> dict[int, dict[str, str]]:
             )
         for history_id, texts in values.items():
             result[history_id][field.name] = ", ".join(sorted(texts)) or "—"
+    if history_model.instance_type._meta.label == "tracker.Commitment" and (
+        names is None or "institutions" in names
+    ):
+        for history_id, text in _responsibilities_as_of(records).items():
+            result[history_id]["institutions"] = text
+    return result
+
+
+def _responsibilities_as_of(records: list) -> dict[int, str]:
+    """A commitment's responsible institutions (lead first) at the time of each
+    of its history records, read from the responsibilities' own history (the
+    services write them before the commitment's row). One query."""
+    from tracker.models import CommitmentInstitution
+
+    rows = (
+        CommitmentInstitution.history.filter(commitment_id__in={r.id for r in records})
+        .select_related("institution")
+        .order_by("history_date", "history_id")
+    )
+    by_commitment: dict[int, list] = {}
+    for row in rows:
+        by_commitment.setdefault(row.commitment_id, []).append(row)
+    lead = CommitmentInstitution.Role.LEAD
+    result = {}
+    for commitment_id, changes in by_commitment.items():
+        current: dict[int, tuple[str, str]] = {}
+        index = 0
+        mine = sorted((r for r in records if r.id == commitment_id), key=lambda r: r.history_date)
+        for record in mine:
+            while index < len(changes) and changes[index].history_date <= record.history_date:
+                row = changes[index]
+                if row.history_type == "-":
+                    current.pop(row.institution_id, None)
+                else:
+                    name = str(row.institution) if row.institution else f"#{row.institution_id}"
+                    current[row.institution_id] = (row.role, name)
+                index += 1
+            ordered = sorted(current.values(), key=lambda item: (item[0] != lead, item[1]))
+            roles = dict(CommitmentInstitution.Role.choices)
+            result[record.history_id] = (
+                ", ".join(f"{name} ({roles.get(role, role)})" for role, name in ordered) or "—"
+            )
     return result
 
 
