@@ -361,10 +361,10 @@ def conditional_headers(path: str, csrf_cookie: str) -> dict:
     return {**headers, "If-None-Match": etag}
 
 
-def cold_token_key() -> str:
-    """The cache key of the record token (tracker/insights/version.py), as
-    Django's Redis cache names it: <KEY_PREFIX>:<version 1>:<key>."""
-    return f"{os.environ.get('CACHE_KEY_PREFIX', 'ssr')}:1:insights:record-token"
+def cold_token_key(db: str) -> str:
+    """The cache key of the database's record token (tracker/insights/version.py),
+    as Django's Redis cache names it: <KEY_PREFIX>:<version 1>:<key>."""
+    return f"{os.environ.get('CACHE_KEY_PREFIX', 'ssr')}:1:insights:record-token:{db}"
 
 
 def measure_cold(name: str, probe: dict, app: subprocess.Popen, opts) -> dict:
@@ -380,7 +380,7 @@ def measure_cold(name: str, probe: dict, app: subprocess.Popen, opts) -> dict:
 
     def timed(url: str, clear: bool) -> float:
         if clear:
-            store.delete(cold_token_key())
+            store.delete(cold_token_key(opts.db))
         started = time.perf_counter()
         with urllib.request.urlopen(url, timeout=600) as response:
             response.read()

@@ -232,7 +232,7 @@ def test_a_write_without_signals_still_changes_the_version(client, record):
 def test_another_server_bumping_the_token_invalidates(client, record):
     """Servers share the token through the cache: a bump anywhere is seen here."""
     first, _ = _get(client)
-    cache.set(version.TOKEN_KEY, "written-by-another-server", None)
+    cache.set(version.token_key(), "written-by-another-server", None)
     again, queries = _get(client, **{"If-None-Match": first["ETag"]})
     assert again.status_code == 200 and queries == COLD_QUERIES
 

@@ -18,8 +18,9 @@ can make the dashboard serve stale figures:
   no signal (bulk inserts such as `generate_benchmark_data`, another
   program writing to the database).
 
-The database's name is part of the version too: several databases may share
-one Redis (the benchmark's `bench_<size>` databases do).
+The token is kept per database (its name is part of the token's cache key):
+several databases may share one Redis (the benchmark's `bench_<size>`
+databases do), and a write to one must not empty the others' caches.
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
-TOKEN_KEY = "insights:record-token"
+TOKEN_PREFIX = "insights:record-token:"
 # Models of these apps are what the dashboard shows.
 WATCHED_APPS = frozenset({"tracker"})
+
+
+def token_key() -> str:
+    """The token's cache key: one token per database."""
+    return TOKEN_PREFIX + str(settings.DATABASES["default"]["NAME"])
 
 
 def _new_token() -> str:
@@ -46,17 +52,18 @@ def _new_token() -> str:
 
 def token() -> str:
     """The current token, made when the cache has none."""
-    value = cache.get(TOKEN_KEY)
+    key = token_key()
+    value = cache.get(key)
     if value is None:
-        cache.add(TOKEN_KEY, _new_token(), timeout=None)
-        value = cache.get(TOKEN_KEY)
+        cache.add(key, _new_token(), timeout=None)
+        value = cache.get(key)
     return value or _new_token()
 
 
 def bump() -> None:
     """A new token: every cached dashboard figure is orphaned."""
     try:
-        cache.set(TOKEN_KEY, _new_token(), timeout=None)
+        cache.set(token_key(), _new_token(), timeout=None)
     except Exception:  # the cache being down must not break a write; the
         # fingerprint and the token's absence still keep readers correct
         logger.exception("insights: could not replace the record token")
