@@ -59,6 +59,8 @@ EXPECTED: list[tuple[str, dict[str, set[int]]]] = [
     (r"^api/", rule({404}, {404}, {404})),  # unknown API paths
     # Editors' pages.
     (r"^editorial/$", rule(LOGIN, OK, OK)),
+    # Two-factor set-up: only for a staff account with no device yet; others are sent away.
+    (r"^editorial/account/two-factor/$", rule(LOGIN, {302}, {302})),
     (r"^admin/login/$", rule(OK, LOGIN, LOGIN)),
     (r"^admin/logout/$", rule(LOGIN, {405}, {405})),  # logout is POST only
     (r"^admin/(|jsi18n/|password_change/|password_change/done/)$", rule(LOGIN, OK, OK)),

@@ -4,8 +4,10 @@ Files are always sent as attachments with `nosniff` and a sandboxing CSP, so a
 browser never renders one as a page. A file is served to the public only when
 its evidence is public and cited by a published assessment (the rule of
 `EvidenceQuerySet.public`); confidential and unreviewed files go only to staff
-who may view evidence. Anything else is a 404, so the existence of a
-confidential file is not revealed.
+who may view evidence, and a confidential file only to those who may see
+that evidence (its organisation, reviewers, administrators: the admin's
+rule). Anything else is a 404, so the existence of a confidential file is
+not revealed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
 
 from tracker.models import Evidence
+from tracker.services.permissions import can_see_evidence
 from tracker.uploads import CONTENT_TYPES
 
 SANDBOX_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
@@ -34,7 +37,7 @@ def serve_media(request: HttpRequest, path: str) -> FileResponse:
     evidence = Evidence.objects.filter(file=path).first()
     if evidence is None:
         raise Http404
-    staff = _may_see_all(request)
+    staff = _may_see_all(request) and can_see_evidence(request.user, evidence)
     if not staff and not Evidence.objects.public().filter(pk=evidence.pk).exists():
         raise Http404
     suffix = name.suffix.lower()

@@ -4,14 +4,17 @@ and when; history rows are never edited, reverted or deleted from here."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import ManyToManyField
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.utils import get_m2m_reverse_field_name
 
-from tracker.services.locking import _display, changed_fields, m2m_changes, m2m_snapshots
+from tracker.services.locking import _display, _target_text, changed_fields, m2m_changes, m2m_snapshots
 
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_FIELDS = {"updated_at", "created_at", "search_document"}
@@ -47,8 +50,26 @@ def history_entries(records: list) -> list[dict]:
     return entries
 
 
+class NumberedRelationsHelper(HistoricalRecordContextHelper):
+    """The history list names many-to-many values as the diff view does
+    (`_target_text`): public records by name, others by number. simple-history
+    would print each related row, and an assessment's evidence may be a
+    confidential source of another organisation."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if not isinstance(field, ManyToManyField):
+            return super().prepare_delta_change_value(change, value)
+        target = get_m2m_reverse_field_name(field)
+        related = [row[target] for row in value]
+        return [_target_text(obj) if hasattr(obj, "pk") else f"#{obj}" for obj in related]
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     object_history_template = "editorial/object_history.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return NumberedRelationsHelper(self.model, historical_record)
 
     def get_urls(self):
         opts = self.model._meta
