@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker import services
@@ -358,6 +358,43 @@ class AssessmentAdmin(ServiceAdmin):
         "methodology_version",
     ]
     change_form_template = "admin/tracker/assessment/change_form.html"
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.visible_evidence = list(scope.evidence_visible_to(request.user, obj.evidence.all()))
+        return obj
+
+    def get_fields(self, request, obj=None):
+        # Read-only pages (submitted, published, someone else's draft) name only the
+        # evidence this user may see: the read-only widget would print every title,
+        # including another organisation's confidential sources.
+        fields = [f for f in super().get_fields(request, obj) if f != "cited_evidence"]
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["cited_evidence" if f == "evidence" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "cited_evidence"]
+
+    @admin.display(description=_("evidence"))
+    def cited_evidence(self, obj: Assessment) -> str:
+        cited = list(obj.evidence.all())
+        visible = getattr(obj, "visible_evidence", None)
+        if visible is None:  # an old version (history): public evidence only
+            visible = [e for e in cited if e.visibility == Evidence.Visibility.PUBLIC]
+        shown = [str(e) for e in cited if e in visible]
+        hidden = len(cited) - len(shown)
+        if hidden:
+            shown.append(
+                ngettext(
+                    "%(n)d confidential piece of evidence of another organisation",
+                    "%(n)d confidential pieces of evidence of another organisation",
+                    hidden,
+                )
+                % {"n": hidden}
+            )
+        return "; ".join(shown) or "—"
 
     def get_queryset(self, request):
         # Drafts and returned assessments are private to the author's organisation.
