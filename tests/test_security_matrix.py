@@ -550,3 +550,7 @@ def test_read_only_assessment_page_counts_but_never_names_another_organisations_
         version = published.history.latest().history_id
         text = body(client.get(f"/admin/tracker/assessment/{published.pk}/history/{version}/"))
         assert "SECRET-A" not in text or role != "editor_b"
+    client = clients["editor_b"]
+    client.cookies["django_language"] = "fr"
+    text = body(client.get(f"/admin/tracker/assessment/{published.pk}/change/"))
+    assert "1 preuve confidentielle d’une autre organisation" in text and "SECRET-A" not in text
