@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+# Absolute links (feeds, API, citations, e-mails) follow the address served
+# (unless SITE_URL is set, e.g. behind a proxy).
+setup run: export SITE_URL ?= http://$(HOST)
 
 .PHONY: run test bootstrap setup lint format bench clean
 
