@@ -282,3 +282,34 @@ def test_the_record_version_query_is_one_statement(record):
         version.record_version()
     assert len(queries) == 1
     assert timezone.now()  # the fingerprint reads the latest publication time
+
+
+@pytest.mark.django_db
+def test_latest_changes_shortcut_gives_the_plain_latest_published():
+    """Today's latest changes are looked for among the commitments with the
+    most recent status dates: the same ten as sorting every published
+    assessment, with back-dated corrections, ties and unpublished ones."""
+    editor, reviewer = f.make_editor(), f.make_reviewer()
+    commitments = [f.make_commitment(actor=editor, reference=f"L-{n}") for n in range(14)]
+    for n, commitment in enumerate(commitments):
+        for k, day in enumerate((dt.date(2020, 1, 1 + n), dt.date(2023, 6, 1 + n % 3), dt.date(2021, 2, 2))):
+            f.make_published_assessment(
+                commitment,
+                author=editor,
+                reviewer=reviewer,
+                as_of=day,
+                status=("initiated", "in_progress")[k % 2],
+            )
+    f.make_assessment(commitments[0], author=editor, as_of=dt.date(2025, 1, 1))  # a draft: never shown
+
+    def plain(limit):
+        return [
+            (a.commitment.reference, a.as_of, a.pk)
+            for a in Assessment.objects.published().select_related("commitment").latest_first()[:limit]
+        ]
+
+    for limit in (1, 3, 10, 20, 60):
+        shown = stats.latest_changes(None, limit=limit)
+        expected = plain(limit)
+        assert [(row["reference"], row["as_of"]) for row in shown] == [(r, d) for r, d, _ in expected], limit
+    assert len(stats.latest_changes(None, limit=60)) == 14 * 3

@@ -222,6 +222,8 @@ def latest_changes(as_of: dt.date | None, limit: int = LATEST_CHANGES) -> list[d
     queryset = Assessment.objects.published().select_related("commitment")
     if as_of is not None:
         queryset = queryset.as_of(as_of)
+    else:
+        queryset = queryset.filter(_among_the_latest(limit))
     return [
         {
             "reference": a.commitment.reference,
@@ -237,6 +239,28 @@ def latest_changes(as_of: dt.date | None, limit: int = LATEST_CHANGES) -> list[d
         }
         for a in queryset.latest_first()[:limit]
     ]
+
+
+def _among_the_latest(limit: int) -> Q:
+    """Where today's `limit` latest published assessments must be, so that the
+    database does not sort every published assessment to find them.
+
+    A commitment's `status_as_of` is the `as_of` of its latest published
+    assessment (written by `commitment_refresh_status`). Let X be the
+    `limit`-th highest `status_as_of`: `limit` commitments have a published
+    assessment dated X or later, so the `limit` latest are all dated X or
+    later, and each belongs to a commitment whose `status_as_of` is X or
+    later. Both conditions are served by indexes (a top-N over the
+    commitments, then `(commitment, review_state, as_of)`)."""
+    floor = Coalesce(
+        Subquery(
+            Commitment.objects.filter(status_as_of__isnull=False)
+            .order_by("-status_as_of")
+            .values("status_as_of")[limit - 1 : limit]
+        ),
+        Value(dt.date.min),
+    )
+    return Q(as_of__gte=floor, commitment__in=Commitment.objects.filter(status_as_of__gte=floor))
 
 
 def quarter_end(day: dt.date) -> dt.date:
