@@ -137,3 +137,33 @@ def test_screenshots(browser, live_url, width):
         assert overflow <= 1, f"{name} overflows by {overflow}px at {width}px"
         screenshot(page, f"public-{name}-{width}")
     context.close()
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(browser, live_url):
+    """At 360 px every public page fits the screen: code samples and long
+    links wrap or scroll inside their own box, not the whole page."""
+    record = seed_demo_record()
+    commitment = record["commitment"]
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    paths = [
+        "/about/",
+        "/about/api/",
+        "/methodology/",
+        "/changes/?start=2000-01-01",
+        f"/frameworks/{commitment.framework.code}/",
+        f"/pillars/{commitment.pillar.slug}/",
+        "/institutions/police-nationale/",
+        "/regions/segou/",
+    ]
+    wide = {}
+    for path in paths:
+        response = page.goto(f"{live_url}{path}")
+        assert response.status == 200, path
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 1:
+            wide[path] = overflow
+    context.close()
+    assert wide == {}, f"pages wider than a 360 px screen: {wide}"
