@@ -152,6 +152,10 @@ def test_commitment_feed(client, world):
 def test_filtered_list_feed_uses_the_list_filters(client, world):
     response = client.get(reverse("tracker:commitment-list-feed") + "?status=completed")
     assert [e.find(f"{ATOM}title").text for e in entries(response)] == ["B-1: Achevé (100 %)"]
+    root = ET.fromstring(response.content)
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links["self"].endswith("/commitments/feed/?status=completed")
+    assert links["alternate"].endswith("/commitments/?status=completed")
     assert client.get(reverse("tracker:commitment-list-feed") + "?status=bogus").status_code == 400
 
 

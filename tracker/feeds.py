@@ -81,6 +81,11 @@ class FilteredFeed(ChangesFeed):
         url = reverse("tracker:commitment-list")
         return f"{url}?{self.query}" if self.query else url
 
+    def feed_url(self, obj) -> str:
+        """rel="self" names this very feed, filters included."""
+        url = reverse("tracker:commitment-list-feed")
+        return f"{url}?{self.query}" if self.query else url
+
     def items(self, obj) -> list[Assessment]:
         return selectors.feed_assessments(obj)
 
