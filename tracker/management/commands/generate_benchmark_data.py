@@ -13,11 +13,13 @@ the services' own `search_document_for`.
 Rows are inserted in batches (one transaction per batch), so memory stays
 flat whatever --commitments is. On PostgreSQL every table goes in with `COPY
 ... FROM STDIN` (psycopg 3 `cursor.copy`), primary keys reserved from the
-table's sequence first; elsewhere (SQLite, the tests) with `bulk_create`. Both
-paths build the same model instances from the same random draws and write
-every concrete field's value as `Model.save()` would (`pre_save` +
-`get_db_prep_save`: auto_now timestamps, defaults), so they give the same rows;
-`--no-copy` forces `bulk_create` on PostgreSQL too. History rows (django-simple-history) are not
+table's sequence first; elsewhere (SQLite, the tests) with `bulk_create`.
+Commitments are model instances (`search_document_for` needs one); the other
+rows are plain dicts of column values from the same random draws, turned into
+model instances for `bulk_create` and written as they are by COPY, fields left
+out taking the model's default and auto_now fields the batch's time, so both
+paths give the same rows (a PostgreSQL test compares them); `--no-copy`
+forces `bulk_create` on PostgreSQL too. History rows (django-simple-history) are not
 written: generated data has no edit history. The same --seed gives the same
 text, statuses and dates (primary keys depend on what the database holds).
 The reference data (pillars, regions, institutions, frameworks) is the real
