@@ -27,6 +27,7 @@ setup: bootstrap
 	DJANGO_DEBUG=1 $(BIN)/python manage.py create_demo_accounts
 	DJANGO_DEBUG=1 $(BIN)/python manage.py deliver_webhooks --install-schedule
 	DJANGO_DEBUG=1 $(BIN)/python manage.py export_open_data
+	DJANGO_DEBUG=1 $(BIN)/python manage.py export_open_data --install-schedule
 
 # The task worker (django-q2: e-mails, webhooks) runs in the background and
 # stops with the server.

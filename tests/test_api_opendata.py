@@ -90,6 +90,29 @@ def test_dry_run_publishes_nothing(db, record):
     assert opendata.available() == []
 
 
+def test_install_schedule_rebuilds_the_dumps_and_they_follow_a_new_publication(db, record):
+    from django.core.management.base import CommandError
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    call_command("export_open_data", "--install-schedule", "--every", "30", stdout=io.StringIO())
+    call_command("export_open_data", "--install-schedule", stdout=io.StringIO())  # idempotent
+    schedule = Schedule.objects.get(name="export_open_data")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 60, -1)
+    assert opendata.available() == []
+    import_string(schedule.func)()  # what the worker runs
+    with default_storage.open(f"{opendata.DIRECTORY}/{opendata.FILES['json']}") as handle:
+        assert [c["reference"] for c in json.load(handle)["commitments"]] == ["OD-1"]
+    editor = f.make_editor()
+    later = f.make_commitment(actor=editor, reference="OD-2")
+    f.make_published_assessment(later, author=editor, evidence=[f.make_evidence(later, actor=editor)])
+    import_string(schedule.func)()
+    with default_storage.open(f"{opendata.DIRECTORY}/{opendata.FILES['json']}") as handle:
+        assert [c["reference"] for c in json.load(handle)["commitments"]] == ["OD-1", "OD-2"]
+    with pytest.raises(CommandError):
+        call_command("export_open_data", "--install-schedule", "--every", "0", stdout=io.StringIO())
+
+
 @pytest.mark.parametrize("n", [3, 9])
 def test_export_query_count_does_not_grow_with_rows(db, django_assert_max_num_queries, n, tmp_path):
     editor = f.make_editor()
