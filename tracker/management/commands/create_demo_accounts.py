@@ -25,8 +25,27 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def _unused_recovery_codes(user, key: str) -> list[str]:
+    """The account's remaining recovery codes when it already has exactly the
+    demo authenticator; empty when it must be provisioned again."""
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = list(TOTPDevice.objects.filter(user=user).values_list("key", "confirmed"))
+    if devices != [(key, True)]:
+        return []
+    return list(
+        StaticToken.objects.filter(device__user=user, device__confirmed=True)
+        .order_by("pk")
+        .values_list("token", flat=True)
+    )
+
+
 class Command(BaseCommand):
-    help = "Create (or reset) the demo editor, reviewer and administrator. Idempotent."
+    help = (
+        "Create the demo editor, reviewer and administrator, or put back what was changed. "
+        "Idempotent: an account already as described keeps its sessions and recovery codes."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -41,13 +60,16 @@ class Command(BaseCommand):
             user.is_superuser = superuser
             user.is_active = True
             user.email = f"{username}@example.org"
-            user.set_password(password)
+            if not user.check_password(password):
+                user.set_password(password)  # (a new hash would end the account's sessions)
             user.save()
             if group:
                 user.groups.add(Group.objects.get(name=group))
             Membership.objects.update_or_create(user=user, defaults={"organisation": organisation})
             key = demo_totp_key(username)
-            device, codes = user_otp_provision(user=user, key_hex=key)
+            codes = _unused_recovery_codes(user, key)
+            if not codes:
+                device, codes = user_otp_provision(user=user, key_hex=key)
             secret = base64.b32encode(bytes.fromhex(key)).decode()
             self.stdout.write(
                 f"  {username:15} password: {password:22} authenticator secret: {secret}  "
