@@ -91,11 +91,15 @@ def test_crash_during_publish_leaves_assessment_submitted_and_status_unchanged(
     services.assessment_submit(actor=editor, assessment=assessment)
     status_before = Commitment.objects.get(pk=commitment.pk).current_status
 
-    def crash(**kwargs):
+    def crash(*args, **kwargs):
+        # The assessment row is already written as published at this point.
+        saved = Assessment.objects.get(pk=assessment.pk)
+        assert saved.review_state == Assessment.ReviewState.PUBLISHED
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr("tracker.services.assessments.commitment_refresh_status", crash)
-    with pytest.raises(RuntimeError):
+    # The step after the assessment's row is written: the commitment's status.
+    monkeypatch.setattr("tracker.services.assessments._write_status", crash)
+    with pytest.raises(RuntimeError, match="worker killed"):
         services.assessment_publish(actor=reviewer, assessment=assessment)
     assessment.refresh_from_db()
     assert assessment.review_state == Assessment.ReviewState.SUBMITTED
