@@ -253,7 +253,7 @@ def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment, notif
     locked.clean_fields(exclude=[f.name for f in Assessment._meta.fields if f.name not in checked])
     locked._history_user = actor
     _save_constrained(locked, [*PUBLISH_FIELDS, "updated_at"])
-    _write_status(commitment, actor)  # the row is locked above
+    commitment_refresh_status(commitment=commitment, actor=actor, row_locked=True)  # locked above
     locked.commitment = commitment
     emit_status_changed(locked)  # partners' webhooks, written in this transaction
     if notify:
@@ -278,12 +278,15 @@ def assessment_return(*, actor: AbstractBaseUser, assessment: Assessment, commen
 
 
 @transaction.atomic
-def commitment_refresh_status(*, commitment: Commitment, actor: AbstractBaseUser | None = None) -> Commitment:
+def commitment_refresh_status(
+    *, commitment: Commitment, actor: AbstractBaseUser | None = None, row_locked: bool = False
+) -> Commitment:
     """Write the commitment's denormalised status from its latest published
     assessment (latest by as-of date: a back-dated assessment published later
     does not override a newer verdict). Call inside the caller's transaction,
-    with the commitment row locked."""
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    with the commitment row locked. row_locked=True: `commitment` is the row
+    the caller read with SELECT ... FOR UPDATE (written as is, not re-read)."""
+    locked = commitment if row_locked else Commitment.objects.select_for_update().get(pk=commitment.pk)
     _write_status(locked, actor)
     commitment.current_status = locked.current_status
     commitment.current_progress = locked.current_progress
