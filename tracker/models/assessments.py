@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from tracker.methodology import CURRENT_VERSION, Status
 
-from .base import Bilingual, DatePrecision, Language, TimeStampedModel
+from .base import Bilingual, DatePrecision, DateRangeMixin, Language, TimeStampedModel
 from .commitments import Commitment
 from .organisations import Organisation
 from .reference import Institution
@@ -35,7 +35,9 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(Exists(cited), visibility=Evidence.Visibility.PUBLIC)
 
 
-class Evidence(TimeStampedModel):
+class Evidence(DateRangeMixin, TimeStampedModel):
+    past_date_fields = ("published_on",)
+
     class Kind(models.TextChoices):
         OFFICIAL_TEXT = "official_text", _("official text (law, decree, budget line)")
         GOVERNMENT_STATEMENT = "government_statement", _("government statement")
@@ -148,9 +150,11 @@ class AssessmentQuerySet(models.QuerySet):
         return self.order_by("-as_of", "-published_at", "-pk")
 
 
-class Assessment(TimeStampedModel):
+class Assessment(DateRangeMixin, TimeStampedModel):
     """A dated verdict on one commitment. Append-only once published: a
     correction is a new assessment that supersedes the old one."""
+
+    past_date_fields = ("as_of",)
 
     summary = Bilingual("summary")
 
@@ -279,6 +283,18 @@ class Assessment(TimeStampedModel):
             # Review queue and latest changes.
             models.Index(fields=["review_state", "published_at"], name="tracker_ass_state_published"),
         ]
+
+    def date_errors(self, exclude=()) -> dict[str, list]:
+        # Submitting and publishing validate only the fields they change
+        # (review_state, published_at): the verdict's date is checked with
+        # them, so an assessment written before the date rule (dated 2099)
+        # cannot go out.
+        if "review_state" not in exclude and self.review_state in (
+            self.ReviewState.SUBMITTED,
+            self.ReviewState.PUBLISHED,
+        ):
+            exclude = set(exclude) - {"as_of"}
+        return super().date_errors(exclude)
 
     def __str__(self) -> str:
         return f"{self.commitment_id} {self.get_status_display()} ({self.as_of})"

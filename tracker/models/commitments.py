@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from tracker.methodology import Status
 
-from .base import Bilingual, DatePrecision, TimeStampedModel
+from .base import Bilingual, DatePrecision, DateRangeMixin, TimeStampedModel
 from .reference import Framework, Institution, Pillar, Region
 
 # Kept at module level: the services set a new commitment's many-to-many
@@ -30,7 +30,10 @@ class CommitmentQuerySet(models.QuerySet):
         return self.filter(parent__isnull=True)
 
 
-class Commitment(TimeStampedModel):
+class Commitment(DateRangeMixin, TimeStampedModel):
+    # Due dates may be in the future; neither date before 1960.
+    any_date_fields = ("start_date", "due_date")
+
     title = Bilingual("title")
     description = Bilingual("description")
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .assessments import Evidence
-from .base import Bilingual, DatePrecision, TimeStampedModel
+from .base import Bilingual, DatePrecision, DateRangeMixin, TimeStampedModel
 from .commitments import Commitment
 
 
@@ -57,7 +57,9 @@ class Indicator(TimeStampedModel):
         return self.name
 
 
-class Measurement(TimeStampedModel):
+class Measurement(DateRangeMixin, TimeStampedModel):
+    past_date_fields = ("measured_on",)
+
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="measurements"
     )
