@@ -32,7 +32,7 @@ def test_editor_home_sections(client):
     partner = f.make_user("Partners", organisation=partner_org, is_staff=False)
     overdue = f.make_commitment(actor=me, reference="DUE-1", due_date=dt.date(2020, 1, 1))
     fresh = f.make_commitment(actor=me, reference="FRESH-1", due_date=dt.date(2999, 1, 1))
-    f.make_published_assessment(fresh, reviewer=reviewer)
+    f.make_published_assessment(fresh, reviewer=reviewer, as_of=timezone.localdate())
     draft = f.make_assessment(overdue, author=me)
     returned = f.make_assessment(overdue, author=me)
     services.assessment_submit(actor=me, assessment=returned)
@@ -61,17 +61,56 @@ def test_editor_home_sections(client):
     assert [a.pk for a in section(response, "review_queue").rows] == [waiting.pk, from_partner.pk]
 
 
-def test_commitment_assessed_long_ago_counts_as_not_assessed(client):
+def test_not_assessed_goes_by_the_date_the_verdict_describes_not_the_publication(client):
+    """Stale: no published assessment, or the latest published one describes
+    a date 90 or more days ago (as_of), however recently it was published."""
     editor = f.make_editor()
+    today = timezone.localdate()
     old = f.make_commitment(actor=editor, reference="OLD-1")
-    assessment = f.make_published_assessment(old)
-    Assessment.objects.filter(pk=assessment.pk).update(published_at=timezone.now() - dt.timedelta(days=91))
+    f.make_published_assessment(old, as_of=dt.date(2014, 6, 1))  # published just now, describes 2014
+    edge = f.make_commitment(actor=editor, reference="EDGE-90")
+    f.make_published_assessment(edge, as_of=today - dt.timedelta(days=90))
     recent = f.make_commitment(actor=editor, reference="NEW-1")
-    assessment = f.make_published_assessment(recent)
-    Assessment.objects.filter(pk=assessment.pk).update(published_at=timezone.now() - dt.timedelta(days=89))
+    assessment = f.make_published_assessment(recent, as_of=today - dt.timedelta(days=89))
+    # Published long ago, but describes 89 days ago: recent.
+    Assessment.objects.filter(pk=assessment.pk).update(published_at=timezone.now() - dt.timedelta(days=400))
+    newer_draft = f.make_commitment(actor=editor, reference="DRAFT-1")
+    f.make_published_assessment(newer_draft, as_of=dt.date(2020, 1, 1))
+    f.make_assessment(newer_draft, as_of=today)  # a draft does not count
+    never = f.make_commitment(actor=editor, reference="NEVER-1")
+    done = f.make_commitment(actor=editor, reference="DONE-1")
+    f.make_published_assessment(done, status="completed", as_of=dt.date(2015, 1, 1))
     f.login_staff(client, editor)
     response = client.get(reverse("editorial:home"))
-    assert [c.reference for c in section(response, "not_assessed").rows] == ["OLD-1"]
+    rows = [c.reference for c in section(response, "not_assessed").rows]
+    assert sorted(rows) == ["DRAFT-1", "EDGE-90", "NEVER-1", "OLD-1"]
+    assert never.reference in rows
+    html = response.content.decode()
+    assert "Commitments not assessed for 90 days or more (4)" in html
+    assert "whose latest published assessment describes the situation 90 or more days ago" in html
+
+
+def test_editor_home_is_framed_by_the_admin(client):
+    f.login_staff(client, f.make_editor())
+    response = client.get(reverse("editorial:home"))
+    html = response.content.decode()
+    assert "SSR Commitment Tracker – editors" in html
+    assert "Django administration" not in html
+    assert f'action="{reverse("admin:logout")}"' in html  # the admin's log-out form
+    assert f'href="{reverse("admin:password_change")}"' in html
+    assert "<title>Editor home | SSR Commitment Tracker</title>" in html
+
+
+def test_editor_home_in_french_names_the_site(client):
+    editor = f.make_editor()
+    f.login_staff(client, editor)
+    with translation.override("fr"):
+        response = client.get(reverse("editorial:home"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = response.content.decode()
+    assert "Administration de Django" not in html
+    assert "Déconnexion" in html
+    assert "Engagements non évalués depuis 90 jours ou plus (0)" in html
+    assert "(sa date « au », non sa date de publication)" in html
 
 
 def test_admin_index_links_to_the_editor_home(client):

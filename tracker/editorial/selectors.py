@@ -75,8 +75,13 @@ def editor_home(user, today: dt.date | None = None) -> EditorHome:
     review_queue = None
     if user.has_perm("tracker.review_assessment"):
         review_queue = _section(submitted.exclude(author=user).order_by("submitted_at", "pk"))
-    cutoff = timezone.now() - dt.timedelta(days=STALE_AFTER_DAYS)
-    recent = Assessment.objects.published().filter(commitment=OuterRef("pk"), published_at__gte=cutoff)
+    # "Not assessed for 90 days or more": by the date the verdict describes
+    # (as_of), not by when it was published: a verdict published today on the
+    # situation in 2014 is not a recent assessment. Stale: no published
+    # assessment, or the latest one describes a date 90 or more days ago.
+    recent = Assessment.objects.published().filter(
+        commitment=OuterRef("pk"), as_of__gt=today - dt.timedelta(days=STALE_AFTER_DAYS)
+    )
     commitments = Commitment.objects.select_related("framework", "pillar")
     return EditorHome(
         drafts=_section(mine.filter(review_state=Assessment.ReviewState.DRAFT).order_by("-updated_at")),

@@ -43,7 +43,10 @@ def editor_required(view):
 @editor_required
 def home(request: HttpRequest) -> HttpResponse:
     data = selectors.editor_home(request.user)
-    return render(request, "editorial/home.html", {"home": data})
+    # Inside the admin's frame: its header, user links (view site, change
+    # password, log out) and the project's site title.
+    context = {**admin.site.each_context(request), "title": _("Editor home"), "home": data}
+    return render(request, "editorial/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
