@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail, signing
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def english(settings):
     settings.LANGUAGE_CODE = "en"
     settings.SITE_URL = "https://tracker.example"
+    cache.clear()  # the follow form's rate limits count in the cache
     with translation.override("en"):
         yield
 

@@ -40,7 +40,9 @@ def _send(kind: str, recipient: str, key: str, subject: str, body: str, headers:
     return True
 
 
-def send_follow_confirmation(subscription_pk: int) -> None:
+def send_follow_confirmation(subscription_pk: int, sending: str = "") -> None:
+    """`sending` names one sending (tracker.editorial.services.subscription_request
+    rate-limits them): a retried task does not send twice, a resend does."""
     subscription = Subscription.objects.filter(pk=subscription_pk, confirmed_at__isnull=True).first()
     if subscription is None:
         return
@@ -53,7 +55,7 @@ def send_follow_confirmation(subscription_pk: int) -> None:
     _send(
         NotificationLog.Kind.CONFIRM_FOLLOW,
         subscription.email,
-        f"subscription:{subscription.pk}",
+        f"subscription:{subscription.pk}:{sending}" if sending else f"subscription:{subscription.pk}",
         subject,
         body,
     )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
+from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +21,40 @@ from .models import Subscription
 CONFIRM_SALT = "editorial.follow.confirm"
 UNSUBSCRIBE_SALT = "editorial.follow.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+# The public follow form sends e-mail to any address typed into it: at most
+# one confirmation per follow every RESEND_AFTER seconds, and at most
+# PER_IP_LIMIT follow requests per client address (and PER_ADDRESS_LIMIT
+# confirmations per e-mail address) every PER_IP_WINDOW seconds.
+# Counted in the cache (shared by every server when it is Redis).
+RESEND_AFTER = getattr(settings, "FOLLOW_RESEND_AFTER_SECONDS", 10 * 60)
+PER_IP_LIMIT = getattr(settings, "FOLLOW_REQUESTS_PER_IP", 10)
+PER_IP_WINDOW = getattr(settings, "FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS", 3600)
+PER_ADDRESS_LIMIT = getattr(settings, "FOLLOW_CONFIRMATIONS_PER_ADDRESS", 5)
+
+
+class FollowRateLimited(Exception):
+    """Too many follow requests from one client address."""
+
+
+def _hit(key: str, window: int) -> int:
+    """Count one request in `key` (expires `window` seconds after the first)."""
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def check_follow_rate(client_ip: str) -> None:
+    """Count a follow request from `client_ip`; raise FollowRateLimited over the limit."""
+    if _hit(f"editorial:follow:ip:{_digest(client_ip)}", PER_IP_WINDOW) > PER_IP_LIMIT:
+        raise FollowRateLimited
 
 
 def confirm_token(subscription: Subscription) -> str:
@@ -36,13 +75,27 @@ def _target_field(target) -> str:
 @transaction.atomic
 def subscription_request(*, email: str, target) -> Subscription:
     """Record a follow and send the confirmation e-mail. Asking again resends
-    it; an address already confirmed stays confirmed."""
+    it, but not within RESEND_AFTER seconds of the last one, and one address
+    gets at most PER_ADDRESS_LIMIT confirmations (all pages together) every
+    PER_IP_WINDOW seconds: nobody can flood an inbox. An address already
+    confirmed stays confirmed and gets nothing. Silent either way: the answer
+    must not tell who follows what."""
     email = email.strip().lower()
     subscription, _created = Subscription.objects.get_or_create(
         email=email, **{_target_field(target): target}
     )
-    if subscription.confirmed_at is None:
-        enqueue_on_commit("tracker.editorial.notifications.send_follow_confirmation", subscription.pk)
+    if subscription.confirmed_at is not None:
+        return subscription
+    # Keyed by the row's id and creation time: a new follow reusing a deleted
+    # one's id is not held back.
+    sent_key = f"editorial:follow:sent:{subscription.pk}:{subscription.created_at.timestamp()}"
+    address_key = f"editorial:follow:address:{_digest(email)}"
+    if cache.add(sent_key, 1, timeout=RESEND_AFTER) and _hit(address_key, PER_IP_WINDOW) <= PER_ADDRESS_LIMIT:
+        # A fresh sending key: the notification log sends each sending once
+        # (a retried task does not send twice), and a later resend again.
+        enqueue_on_commit(
+            "tracker.editorial.notifications.send_follow_confirmation", subscription.pk, uuid.uuid4().hex
+        )
     return subscription
 
 

@@ -25,6 +25,7 @@ from tracker.services import accounts
 
 from . import selectors, services
 from .forms import FollowForm, OTPConfirmForm
+from .security import client_ip
 
 
 def editor_required(view):
@@ -107,8 +108,15 @@ def follow(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     target = get_object_or_404(model, **{lookup: key})
     form = FollowForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The same answer whether or not the address already follows the page.
+        try:
+            services.check_follow_rate(client_ip(request))
+        except services.FollowRateLimited:
+            context = {"form": form, "target": target, "rate_limited": True}
+            return render(request, "editorial/follow.html", context, status=429)
         services.subscription_request(email=form.cleaned_data["email"], target=target)
-        return render(request, "editorial/follow_sent.html", {"target": target})
+        context = {"target": target, "resend_minutes": services.RESEND_AFTER // 60}
+        return render(request, "editorial/follow_sent.html", context)
     return render(
         request, "editorial/follow.html", {"form": form, "target": target}, status=400 if form.errors else 200
     )
