@@ -32,6 +32,7 @@ from tracker.models import (
     Pillar,
     Region,
 )
+from tracker.querysets import search_commitments
 from tracker.services import permissions as scope
 
 from .forms import (
@@ -226,9 +227,17 @@ class CommitmentAdmin(ImportExportServiceMixin, ServiceAdmin):
     # 50 rows, not Django's 100: rendering the rows is ~2/3 of the page's CPU
     # (admin_list.items_for_result per cell; docs/performance.md, perf-web).
     list_per_page = 50
+    # Shows the search box; the search itself is the public one (below).
     search_fields = ["reference", "title_fr", "title_en"]
     autocomplete_fields = ["framework", "pillar", "parent"]
     readonly_fields = ["current_status", "current_progress", "status_as_of", "version", "record_links"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The project's accent- and case-insensitive search over references,
+        titles and descriptions (tracker.querysets), as on the public site:
+        "segou" finds "Ségou". Also used by the commitment autocompletes."""
+        return search_commitments(queryset, search_term), False
+
     inlines = [ResponsibilityInline, AssessmentInline, EvidenceInline, IndicatorInline]
     fieldsets = [
         (None, {"fields": ["reference", "framework", "pillar", "parent", "provision"]}),
