@@ -32,7 +32,7 @@ def test_commitment_page_shows_status_institutions_and_evidence(client, record):
     assert record.responsibilities.get().institution.name_fr in html
     assert f"Public source {record.reference}" in html
     assert "Publié" in html
-    assert "1 janvier 2025" in html and "en retard" in html  # due 2025-01-01: overdue
+    assert "1er janvier 2025" in html and "en retard" in html  # due 2025-01-01: overdue
 
 
 def test_confidential_and_unpublished_things_are_absent(client, record):
@@ -189,6 +189,7 @@ def test_dates_are_shown_at_their_source_precision(client, db):
         c, author=editor, reviewer=reviewer, as_of=dt.date(2023, 1, 1), as_of_precision="month"
     )
     html = client.get(url(c)).content.decode()
-    assert "évalué au janvier 2023" in html
+    # The phrase by precision ("évalué en janvier 2023"): tests/test_public_fixes_dates.py.
+    assert "janvier 2023" in html and "au janvier 2023" not in html
     assert "<dt>Échéance</dt><dd>2030" in html
     assert "1 janvier 2023" not in html and "1 janvier 2030" not in html

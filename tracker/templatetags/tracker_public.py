@@ -5,19 +5,50 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext, pgettext
 
 from tracker import charts
 from tracker.methodology import Status
-from tracker.models.base import format_partial_date
+from tracker.models.base import DatePrecision, format_partial_date
 
 register = template.Library()
+
+
+def _full_date(value: dt.date) -> str:
+    """ "1 January 2024"; in French the first of the month is "1er janvier 2024"
+    (French typographic convention: the ordinal for the first day only)."""
+    text = date_format(value, "j F Y")
+    if value.day == 1 and (get_language() or "").split("-")[0] == "fr":
+        return "1er" + text[1:]
+    return text
 
 
 @register.filter
 def partial_date(value: dt.date | None, precision: str = "day") -> str:
     """`{{ c.due_date|partial_date:c.due_date_precision }}`: the date at its source's precision."""
-    return format_partial_date(value, precision or "day")
+    precision = precision or "day"
+    if value is not None and precision == DatePrecision.DAY:
+        return _full_date(value)
+    return format_partial_date(value, precision)
+
+
+@register.filter
+def dated(value: dt.date | None, precision: str = "day") -> str:
+    """`{{ a.as_of|dated:a.as_of_precision }}`: the whole phrase placing a
+    fact in time, by precision: "as of 1 January 2024" / "au 1er janvier 2024",
+    "in January 2024" / "en janvier 2024", "in 2018" / "en 2018", "date
+    unclear" / "date incertaine" (French needs a different preposition for
+    each precision, so the phrase is translated whole)."""
+    precision = precision or "day"
+    if value is None or precision == DatePrecision.UNCLEAR:
+        return gettext("date unclear")
+    if precision == DatePrecision.YEAR:
+        return pgettext("dated phrase, year", "in %(date)s") % {"date": value.year}
+    if precision == DatePrecision.MONTH:
+        return pgettext("dated phrase, month", "in %(date)s") % {"date": date_format(value, "F Y")}
+    return pgettext("dated phrase, day", "as of %(date)s") % {"date": _full_date(value)}
 
 
 @register.filter
