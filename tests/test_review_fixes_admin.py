@@ -1,11 +1,15 @@
 """The admin: accent-insensitive commitment search (the public search), French
 wording of history reasons, verbose names and titles."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from tests import factories as f
+from tracker import services
+from tracker.models import Evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +46,77 @@ def test_admin_commitment_search_by_reference_and_several_words(client, segou_re
     assert [c.reference for c in client.get(url, {"q": "a-3"}).context["cl"].result_list] == ["A-3"]
     assert [c.reference for c in client.get(url, {"q": "poste segou"}).context["cl"].result_list] == ["A-3"]
     assert len(client.get(url, {"q": ""}).context["cl"].result_list) == 4
+
+
+# --- French wording -------------------------------------------------------------------------------
+
+
+def french_get(client, url):
+    with translation.override("fr"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        html = response.content.decode()
+    assert response.status_code == 200
+    return response, html
+
+
+def test_history_reasons_are_shown_in_french(client):
+    editor, reviewer = f.make_editor(), f.make_reviewer()
+    commitment = f.make_commitment(actor=editor)
+    services.commitment_update(actor=editor, commitment=commitment, expected_version=1, title_en="Renamed")
+    f.make_published_assessment(commitment, reviewer=reviewer)
+    reasons = list(commitment.history.order_by("history_id").values_list("history_change_reason", flat=True))
+    assert reasons == ["created", "updated", "status refreshed from the latest published assessment"]
+    f.login_staff(client, editor)
+    response, html = french_get(
+        client, reverse("admin:tracker_commitment_history_diff", args=[commitment.pk])
+    )
+    assert [e["reason"] for e in response.context["entries"]] == [
+        "statut mis à jour d’après la dernière évaluation publiée",
+        "modifié",
+        "créé",
+    ]
+    _response, html = french_get(client, reverse("admin:tracker_commitment_history", args=[commitment.pk]))
+    assert "statut mis à jour d’après la dernière évaluation publiée" in html
+    assert "status refreshed" not in html
+    # The stored rows are unchanged (stable codes).
+    assert commitment.history.filter(history_change_reason="updated").count() == 1
+
+
+def test_admin_index_in_french_uses_the_plural_and_reads_naturally(client):
+    f.login_staff(client, f.make_user("Administrators"))
+    _response, html = french_get(client, reverse("admin:index"))
+    assert ">Preuves<" in html
+    assert "Le registre" in html
+    assert "Fiche" not in html
+    assert Evidence._meta.verbose_name_plural == "evidence"  # English unchanged, no migration
+
+
+@pytest.mark.parametrize(
+    "model, title",
+    [
+        ("assessment", "Nouvelle évaluation"),
+        ("commitment", "Nouvel engagement"),
+        ("indicator", "Nouvel indicateur"),
+    ],
+)
+def test_add_pages_have_french_titles_without_broken_elision(client, model, title):
+    f.login_staff(client, f.make_user("Administrators"))
+    _response, html = french_get(client, reverse(f"admin:tracker_{model}_add"))
+    assert f"<h1>{title}</h1>" in html
+    assert "Ajout de " not in html
+
+
+def test_add_page_title_in_english(client):
+    f.login_staff(client, f.make_editor())
+    response = client.get(reverse("admin:tracker_assessment_add"))
+    assert "<h1>New assessment</h1>" in response.content.decode()
+
+
+def test_assessment_is_named_by_its_commitment_reference_status_and_date():
+    commitment = f.make_commitment(reference="PSIRC-2017-01")
+    assessment = f.make_assessment(commitment, status="initiated", as_of=dt.date(2024, 11, 20))
+    assert str(assessment) == "PSIRC-2017-01 · Initiated · 20 November 2024"
+    with translation.override("fr"):
+        assert str(assessment) == "PSIRC-2017-01 · Amorcé · 20 novembre 2024"
+    assessment.as_of_precision = "month"
+    assert str(assessment) == "PSIRC-2017-01 · Initiated · November 2024"

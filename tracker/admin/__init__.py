@@ -75,9 +75,18 @@ class ServiceAdmin(HistoryAdmin):
     """Gives the service form its user; deletions are not offered (history
     and published records refer to these rows)."""
 
+    # The add page's title, e.g. _("New assessment"): Django builds "Add %s"
+    # from the verbose name, which French renders "Ajout de évaluation".
+    add_title = None
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if self.add_title:
+            extra_context = {"title": self.add_title, **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
         pass  # saved by the form's service call
@@ -104,6 +113,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Pillar)
 class PillarAdmin(ServiceAdmin):
+    add_title = _("New pillar")
     form = PillarForm
     readonly_fields = ["version"]
     list_display = ["name_fr", "name_en", "slug", "order"]
@@ -113,6 +123,7 @@ class PillarAdmin(ServiceAdmin):
 
 @admin.register(Region)
 class RegionAdmin(ServiceAdmin):
+    add_title = _("New region")
     form = RegionForm
     readonly_fields = ["version"]
     list_display = ["name", "kind", "slug"]
@@ -123,6 +134,7 @@ class RegionAdmin(ServiceAdmin):
 
 @admin.register(Institution)
 class InstitutionAdmin(ImportExportServiceMixin, ServiceAdmin):
+    add_title = _("New institution")
     form = InstitutionForm
     resource_classes = [InstitutionResource]
     readonly_fields = ["version"]
@@ -136,6 +148,7 @@ class InstitutionAdmin(ImportExportServiceMixin, ServiceAdmin):
 
 @admin.register(Framework)
 class FrameworkAdmin(ServiceAdmin):
+    add_title = _("New framework")
     form = FrameworkForm
     readonly_fields = ["version"]
     list_display = ["code", "name_fr", "kind", "status", "period_start", "period_end", "issuing_body"]
@@ -156,6 +169,7 @@ class MembershipInline(ReadOnlyInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ServiceAdmin):
+    add_title = _("New organisation")
     form = OrganisationForm
     readonly_fields = ["version"]
     list_display = ["name", "kind", "slug"]
@@ -166,6 +180,7 @@ class OrganisationAdmin(ServiceAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ServiceAdmin):
+    add_title = _("New membership")
     form = MembershipForm
     readonly_fields = ["version"]
     list_display = ["user", "organisation"]
@@ -210,6 +225,7 @@ class ResponsibilityInline(ReadOnlyInline):
 
 @admin.register(Commitment)
 class CommitmentAdmin(ImportExportServiceMixin, ServiceAdmin):
+    add_title = _("New commitment")
     form = CommitmentForm
     resource_classes = [CommitmentResource]
     list_display = [
@@ -307,6 +323,7 @@ class CommitmentAdmin(ImportExportServiceMixin, ServiceAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(ImportExportServiceMixin, ServiceAdmin):
+    add_title = _("New evidence")
     form = EvidenceForm
     resource_classes = [EvidenceResource]
     list_display = ["title", "publisher", "published_on", "kind", "visibility", "reliability", "commitment"]
@@ -341,6 +358,7 @@ class EvidenceAdmin(ImportExportServiceMixin, ServiceAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ServiceAdmin):
+    add_title = _("New assessment")
     form = AssessmentForm
     list_display = [
         "commitment",
@@ -505,6 +523,7 @@ class MeasurementInline(ReadOnlyInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(ImportExportServiceMixin, ServiceAdmin):
+    add_title = _("New indicator")
     form = IndicatorForm
     resource_classes = [IndicatorResource]
     readonly_fields = ["version"]
@@ -533,6 +552,7 @@ class IndicatorAdmin(ImportExportServiceMixin, ServiceAdmin):
 
 @admin.register(Measurement)
 class MeasurementAdmin(ServiceAdmin):
+    add_title = _("New measurement")
     form = MeasurementForm
     list_display = ["indicator", "measured_on", "value", "value_women", "value_men"]
     list_select_related = ["indicator"]

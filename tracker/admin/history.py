@@ -21,6 +21,22 @@ HIDDEN_FIELDS = {"updated_at", "created_at", "search_document"}
 MAX_ENTRIES = 200
 _TYPES = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
 
+# The services store these reasons in English, as stable codes (history rows
+# are never rewritten); they are translated when shown.
+REASONS = {
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "related commitments changed": gettext_lazy("related commitments changed"),
+    "status refreshed from the latest published assessment": gettext_lazy(
+        "status refreshed from the latest published assessment"
+    ),
+}
+
+
+def reason_display(reason: str | None) -> str:
+    """A history row's reason in the active language (unknown ones as stored)."""
+    return str(REASONS.get(reason or "", reason or ""))
+
 
 def history_entries(records: list) -> list[dict]:
     """`records` newest first; each entry lists its changes against the
@@ -42,7 +58,7 @@ def history_entries(records: list) -> list[dict]:
                 "date": record.history_date,
                 "type": str(_TYPES.get(record.history_type, record.history_type)),
                 "user": record.history_user.get_username() if record.history_user else "",
-                "reason": record.history_change_reason or "",
+                "reason": reason_display(record.history_change_reason),
                 "changes": changes,
                 "first": older is None,
             }
@@ -67,6 +83,12 @@ class NumberedRelationsHelper(HistoricalRecordContextHelper):
 
 class HistoryAdmin(SimpleHistoryAdmin):
     object_history_template = "editorial/object_history.html"
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # Called with the history page's rows: their reasons in the reader's language.
+        for record in historical_records:
+            record.history_change_reason = reason_display(record.history_change_reason)
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return NumberedRelationsHelper(self.model, historical_record)

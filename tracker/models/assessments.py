@@ -9,11 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from tracker.methodology import CURRENT_VERSION, Status
 
-from .base import Bilingual, DatePrecision, DateRangeMixin, Language, TimeStampedModel
+from .base import Bilingual, DatePrecision, DateRangeMixin, Language, TimeStampedModel, format_partial_date
 from .commitments import Commitment
 from .organisations import Organisation
 from .reference import Institution
@@ -116,7 +117,8 @@ class Evidence(DateRangeMixin, TimeStampedModel):
     class Meta:
         ordering = ["-published_on", "pk"]
         verbose_name = _("evidence")
-        verbose_name_plural = _("evidence")
+        # Its own msgid: French needs the plural ("preuves") where English does not.
+        verbose_name_plural = pgettext_lazy("plural", "evidence")
         constraints = [
             models.CheckConstraint(
                 condition=Q(file="") | ~Q(file_sha256=""), name="tracker_evidence_file_has_hash"
@@ -297,4 +299,6 @@ class Assessment(DateRangeMixin, TimeStampedModel):
         return super().date_errors(exclude)
 
     def __str__(self) -> str:
-        return f"{self.commitment_id} {self.get_status_display()} ({self.as_of})"
+        # "PSIRC-2017-01 · Initiated · 20 November 2026" (the admin loads the commitment with it).
+        when = format_partial_date(self.as_of, self.as_of_precision)
+        return f"{self.commitment.reference} · {self.get_status_display()} · {when}"
