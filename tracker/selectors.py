@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
+from django.utils import translation
 
 from tracker import stats
 from tracker.models import (
@@ -30,15 +32,21 @@ from tracker.models import (
 
 
 def commitment_list_queryset(as_of: dt.date | None = None) -> QuerySet[Commitment]:
-    """Rows of the public list: framework, pillar and lead institution in the
-    same query, status as of the date (or now), derived progress of parents."""
+    """Rows of the public list: framework, pillar and lead institution (its
+    acronym, slug and name in the active language, falling back to the other)
+    in the same query, status as of the date (or now), derived progress of parents."""
     # order_by(): one lead per commitment; the model's default ordering would add a join.
     lead = CommitmentInstitution.objects.filter(commitment=OuterRef("pk"), role="lead").order_by()
+    first, other = ("en", "fr") if (translation.get_language() or "fr")[:2] == "en" else ("fr", "en")
+    lead_name = lead.annotate(
+        lead_name=Coalesce(NullIf(f"institution__name_{first}", Value("")), f"institution__name_{other}")
+    ).values("lead_name")[:1]
     queryset = (
         Commitment.objects.select_related("framework", "pillar")
         .annotate(
             lead_acronym=Subquery(lead.values("institution__acronym")[:1], output_field=CharField()),
             lead_slug=Subquery(lead.values("institution__slug")[:1], output_field=CharField()),
+            lead_name=Subquery(lead_name, output_field=CharField()),
         )
         .order_by("reference")
     )
