@@ -120,3 +120,17 @@ def test_assessment_is_named_by_its_commitment_reference_status_and_date():
         assert str(assessment) == "PSIRC-2017-01 · Amorcé · 20 novembre 2024"
     assessment.as_of_precision = "month"
     assert str(assessment) == "PSIRC-2017-01 · Initiated · November 2024"
+
+
+def test_change_and_list_pages_have_french_titles_without_broken_elision(client):
+    editor = f.make_editor()
+    commitment = f.make_commitment(actor=editor, reference="PSIRC-2017-01")
+    assessment = f.make_assessment(commitment, author=editor, status="initiated", as_of=dt.date(2024, 11, 20))
+    f.login_staff(client, editor)
+    _response, html = french_get(client, reverse("admin:tracker_assessment_change", args=[assessment.pk]))
+    assert "<h1>Évaluation</h1>" in html
+    assert "<h2>PSIRC-2017-01 · Amorcé · 20 novembre 2024</h2>" in html
+    assert "Modification de " not in html and "Affichage de " not in html
+    _response, html = french_get(client, reverse("admin:tracker_evidence_changelist"))
+    assert "<h1>Preuves</h1>" in html
+    assert "Sélectionnez l’objet" not in html

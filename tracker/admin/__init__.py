@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,17 @@ class ServiceAdmin(HistoryAdmin):
         if self.add_title:
             extra_context = {"title": self.add_title, **(extra_context or {})}
         return super().add_view(request, form_url, extra_context)
+
+    # Django's "Change %s", "View %s" and "Select %s to change" read
+    # "Modification de évaluation" in French: the model's name as the title
+    # (the record's name is the subtitle).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": capfirst(self.model._meta.verbose_name), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": capfirst(self.model._meta.verbose_name_plural), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
         pass  # saved by the form's service call
