@@ -34,6 +34,17 @@ PENDING_FR = {
     "“%(title)s”": "« %(title)s »",
     "Change log of this commitment": "Journal des modifications de cet engagement",
     "Follow this commitment by e-mail": "Suivre cet engagement par courriel",
+    # Sort options of the list (tracker/api/filters.py, tests/test_public_fixes_list.py).
+    "Reference (A–Z)": "Référence (A–Z)",
+    "Reference (Z–A)": "Référence (Z–A)",
+    "Due date (soonest first)": "Échéance (la plus proche d’abord)",
+    "Due date (latest first)": "Échéance (la plus lointaine d’abord)",
+    "Progress (lowest first)": "Avancement (le plus faible d’abord)",
+    "Progress (highest first)": "Avancement (le plus élevé d’abord)",
+    "Last assessment (oldest first)": "Dernière évaluation (la plus ancienne d’abord)",
+    "Last assessment (most recent first)": "Dernière évaluation (la plus récente d’abord)",
+    "Title (A–Z)": "Titre (A–Z)",
+    "Title (Z–A)": "Titre (Z–A)",
 }
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
+from tests.test_public_fixes_dates import french_catalog  # noqa: F401 (fixture)
 
 LIST = "/commitments/"
 
@@ -67,3 +68,53 @@ def test_lead_name_costs_no_query(client, leads):
         html = client.get(LIST).content.decode()
     assert len(more.captured_queries) == len(few.captured_queries) == 6
     assert html.count("<abbr title=") == 1
+
+
+SORT_FR = [
+    ("reference", "Référence (A–Z)"),
+    ("-reference", "Référence (Z–A)"),
+    ("due_date", "Échéance (la plus proche d’abord)"),
+    ("-due_date", "Échéance (la plus lointaine d’abord)"),
+    ("progress", "Avancement (le plus faible d’abord)"),
+    ("-progress", "Avancement (le plus élevé d’abord)"),
+    ("updated", "Dernière évaluation (la plus ancienne d’abord)"),
+    ("-updated", "Dernière évaluation (la plus récente d’abord)"),
+    ("title", "Titre (A–Z)"),
+    ("-title", "Titre (Z–A)"),
+]
+SORT_EN = [
+    ("reference", "Reference (A–Z)"),
+    ("-reference", "Reference (Z–A)"),
+    ("due_date", "Due date (soonest first)"),
+    ("-due_date", "Due date (latest first)"),
+    ("progress", "Progress (lowest first)"),
+    ("-progress", "Progress (highest first)"),
+    ("updated", "Last assessment (oldest first)"),
+    ("-updated", "Last assessment (most recent first)"),
+    ("title", "Title (A–Z)"),
+    ("-title", "Title (Z–A)"),
+]
+
+
+def sort_options(html: str) -> list[tuple[str, str]]:
+    select = html.split('name="ordering"')[1].split("</select>")[0]
+    options = []
+    for part in select.split("<option ")[1:]:
+        value = part.split('value="')[1].split('"')[0]
+        if value:
+            options.append((value, part.split(">")[1].split("<")[0]))
+    return options
+
+
+@pytest.mark.usefixtures("french_catalog")
+def test_sort_options_are_translated_both_ways(client, db):
+    # Each language in turn, twice, in both orders: no label is fixed at import.
+    for language, expected in (("fr", SORT_FR), ("en", SORT_EN), ("fr", SORT_FR)):
+        html = client.get(LIST, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert sort_options(html) == expected
+
+
+def test_sorting_by_each_option_still_works(client, leads):
+    for value, _label in SORT_EN:
+        assert client.get(LIST, {"ordering": value}).status_code == 200
+        assert client.get("/api/v1/commitments/", {"ordering": value}).status_code == 200

@@ -100,6 +100,22 @@ class CommitmentFilter(django_filters.FilterSet):
             ("shown_as_of", "updated"),
             ("title_fr", "title"),
         ),
+        # Translated labels, each direction its own string: without them
+        # django-filter showed "Updated" and built "%s (descending)" once, in
+        # the language active at import. The values (the API schema's enum)
+        # stay the same. Keys: field names for ascending, "-param" for descending.
+        field_labels={
+            "reference": _("Reference (A–Z)"),
+            "-reference": _("Reference (Z–A)"),
+            "due_date": _("Due date (soonest first)"),
+            "-due_date": _("Due date (latest first)"),
+            "shown_progress": _("Progress (lowest first)"),
+            "-progress": _("Progress (highest first)"),
+            "shown_as_of": _("Last assessment (oldest first)"),
+            "-updated": _("Last assessment (most recent first)"),
+            "title_fr": _("Title (A–Z)"),
+            "-title": _("Title (Z–A)"),
+        },
         label=_("Sort by"),
     )
 
