@@ -45,6 +45,13 @@ PENDING_FR = {
     "Last assessment (most recent first)": "Dernière évaluation (la plus récente d’abord)",
     "Title (A–Z)": "Titre (A–Z)",
     "Title (Z–A)": "Titre (Z–A)",
+    # Filter checks (tracker/api/filters.py, tests/test_public_fixes_validation.py).
+    "This date is earlier than the “%(other)s” date, so no commitment can match.": (
+        "Cette date est antérieure à la date « %(other)s » : aucun engagement ne peut correspondre."
+    ),
+    "The tracker as it stood on this date (from 1 January 1990 to today).": (
+        "Le suivi tel qu’il était à cette date (du 1er janvier 1990 à aujourd’hui)."
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from tracker.models import (
     Pillar,
     Region,
 )
+from tracker.public_forms import _check_date as check_public_date  # the dashboard's check
 from tracker.querysets import search_commitments
 from tracker.stats import overdue_q, with_status_as_of
 
@@ -44,6 +46,39 @@ class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
+
+
+# The values a boolean query parameter may take ("" is "no filter": the public
+# list's "All" choice). django-filter reads any other value ("maybe") as "no
+# filter" without a word; here it is a 400 like every other bad value.
+BOOLEAN_VALUES = {"true", "false", "1", "0"}
+
+
+class CommitmentFilterForm(forms.Form):
+    """The checks the public list, its CSV and feed, and the API share: the
+    `as_of` date as the dashboard and commitment pages check it (not in the
+    future, not before 1990), a due-date range that can match something, and
+    booleans that are true or false."""
+
+    boolean_params = ("overdue", "wps", "top_level")
+
+    def clean_as_of(self):
+        return check_public_date(self.cleaned_data.get("as_of"))
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.boolean_params:
+            raw = self.data.get(name)
+            if raw and str(raw).lower() not in BOOLEAN_VALUES:
+                self.add_error(name, _("Use true or false."))
+        after, before = cleaned.get("due_after"), cleaned.get("due_before")
+        if after and before and after > before:
+            self.add_error(
+                "due_before",
+                _("This date is earlier than the “%(other)s” date, so no commitment can match.")
+                % {"other": self.fields["due_after"].label},
+            )
+        return cleaned
 
 
 class CommitmentFilter(django_filters.FilterSet):
@@ -86,7 +121,9 @@ class CommitmentFilter(django_filters.FilterSet):
         field_name="due_date", lookup_expr="lte", label=_("Due on or before")
     )
     as_of = django_filters.DateFilter(
-        method="filter_as_of", label=_("As of"), help_text=_("The tracker as it stood on this date.")
+        method="filter_as_of",
+        label=_("As of"),
+        help_text=_("The tracker as it stood on this date (from 1 January 1990 to today)."),
     )
     top_level = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label=_("Top-level commitments only")
@@ -122,6 +159,7 @@ class CommitmentFilter(django_filters.FilterSet):
     class Meta:
         model = Commitment
         fields: list[str] = []
+        form = CommitmentFilterForm
 
     def filter_queryset(self, queryset):
         # Status, progress and overdue are read as of the `as_of` date (or now)
