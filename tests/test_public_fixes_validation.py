@@ -99,3 +99,14 @@ def test_good_range_still_filters(client, record):
     assert [c["reference"] for c in response.json()["results"]] == [record.reference]
     response = client.get(f"{API}?due_after=2025-01-02&due_before=2026-01-01")
     assert response.json()["results"] == []
+
+
+def test_the_dashboard_is_served_by_tracker_dashboard_only():
+    """The old `home` view in tracker/views.py was dead code (the URL points
+    at tracker.dashboard.home): removed, so there is one dashboard view."""
+    from django.urls import resolve
+
+    from tracker import dashboard, views
+
+    assert not hasattr(views, "home")
+    assert resolve("/").func is dashboard.home

@@ -100,13 +100,6 @@ def public_view(func):
     return wrapper
 
 
-@public_view
-def home(request: HttpRequest) -> HttpResponse:
-    form, as_of = _as_of(request)
-    context = {"form": form, "as_of": as_of, "stats": stats.dashboard_stats(as_of), "today": stats.today()}
-    return render(request, "tracker/home.html", context)
-
-
 def commitment_filterset(request: HttpRequest) -> CommitmentFilter:
     """The API's FilterSet on the public list's rows, status read as of the chosen date."""
     # Validate against the bare table; the annotated rows are built once, for the chosen date.
