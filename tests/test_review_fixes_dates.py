@@ -82,8 +82,8 @@ def test_assessment_update_refuses_tomorrow(commitment):
 def test_a_future_dated_assessment_written_before_the_rule_cannot_be_published(commitment):
     author, reviewer = f.make_editor(), f.make_reviewer()
     assessment = f.make_assessment(commitment, author=author, status="completed")
-    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(2099, 1, 1))  # a row from before
     services.assessment_submit(actor=author, assessment=assessment)
+    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(2099, 1, 1))  # a row from before
     with pytest.raises(ValidationError) as excinfo:
         services.assessment_publish(actor=reviewer, assessment=assessment)
     assert errors_of(excinfo) == {"as_of": [future_message()]}
@@ -96,11 +96,22 @@ def test_a_future_dated_assessment_written_before_the_rule_cannot_be_published(c
 def test_a_pre_1960_assessment_written_before_the_rule_cannot_be_published(commitment):
     author, reviewer = f.make_editor(), f.make_reviewer()
     assessment = f.make_assessment(commitment, author=author)
-    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(1066, 10, 14))
     services.assessment_submit(actor=author, assessment=assessment)
+    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(1066, 10, 14))
     with pytest.raises(ValidationError) as excinfo:
         services.assessment_publish(actor=reviewer, assessment=assessment)
     assert errors_of(excinfo) == {"as_of": [BEFORE_1960]}
+
+
+def test_a_future_dated_draft_written_before_the_rule_cannot_be_submitted(commitment):
+    author = f.make_editor()
+    assessment = f.make_assessment(commitment, author=author)
+    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(2099, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.assessment_submit(actor=author, assessment=assessment)
+    assert errors_of(excinfo) == {"as_of": [future_message()]}
+    assessment.refresh_from_db()
+    assert assessment.review_state == "draft"
 
 
 @pytest.mark.parametrize("published_on", [dt.date(2099, 5, 5), dt.date(1, 1, 1)])
@@ -200,8 +211,8 @@ def test_admin_form_shows_the_error_on_the_field(client, commitment):
 def test_admin_publish_of_an_old_future_dated_assessment_is_refused(client, commitment):
     author, reviewer = f.make_editor(), f.make_reviewer()
     assessment = f.make_assessment(commitment, author=author)
-    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(2099, 1, 1))
     services.assessment_submit(actor=author, assessment=assessment)
+    Assessment.objects.filter(pk=assessment.pk).update(as_of=dt.date(2099, 1, 1))
     f.login_staff(client, reviewer)
     response = client.post(reverse("admin:tracker_assessment_publish", args=[assessment.pk]), follow=True)
     assert future_message() in response.content.decode()

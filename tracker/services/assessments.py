@@ -192,6 +192,9 @@ def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment, notify
         )
     locked.review_state = State.SUBMITTED
     locked.submitted_at = timezone.now()
+    # Validating the state re-checks the verdict's date (Assessment.date_errors):
+    # a draft dated 2099, written before the date rule, cannot be submitted.
+    locked.clean_fields(exclude=[f.name for f in Assessment._meta.fields if f.name != "review_state"])
     locked._history_user = actor
     locked.save(update_fields=["review_state", "submitted_at", "updated_at"])
     if notify:
