@@ -158,3 +158,19 @@ def test_commitment_page_links_to_change_log_and_follow_page(client, french_cata
     # Both links lead somewhere.
     assert client.get(changes).status_code == 200
     assert client.get(follow).status_code == 200
+
+
+def test_quoted_sources_carry_their_language(client, db):
+    editor, reviewer = f.make_editor(), f.make_reviewer()
+    c = f.make_commitment(actor=editor)
+    english = f.make_evidence(
+        c, actor=editor, title="Annual report", excerpt="The law was adopted.", language="en", url=""
+    )
+    french = f.make_evidence(c, actor=editor, title="Rapport", excerpt="La loi est adoptée.", language="fr")
+    other = f.make_evidence(c, actor=editor, title="Kibaru", excerpt="Sariya tara.", language="other", url="")
+    f.make_published_assessment(c, author=editor, reviewer=reviewer, evidence=[english, french, other])
+    html = page(client, c, "fr")
+    assert '<blockquote lang="en">The law was adopted.</blockquote>' in html
+    assert '<cite lang="en">Annual report</cite>' in html
+    assert '<blockquote lang="fr">La loi est adoptée.</blockquote>' in html
+    assert '<blockquote lang="">Sariya tara.</blockquote>' in html  # unknown language

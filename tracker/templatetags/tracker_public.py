@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, pgettext
 
@@ -49,6 +50,17 @@ def dated(value: dt.date | None, precision: str = "day") -> str:
     if precision == DatePrecision.MONTH:
         return pgettext("dated phrase, month", "in %(date)s") % {"date": date_format(value, "F Y")}
     return pgettext("dated phrase, day", "as of %(date)s") % {"date": _full_date(value)}
+
+
+@register.filter
+def lang_attr(source) -> SafeString | str:
+    """` lang="en"` for a source's quoted text (title, excerpt) in its own
+    language, so a screen reader reads an English quote on a French page in
+    English; ` lang=""` (unknown) for another language; nothing when none is set."""
+    language = getattr(source, "language", "") or ""
+    if not language:
+        return ""
+    return format_html(' lang="{}"', language if language in ("fr", "en") else "")
 
 
 @register.filter
