@@ -36,8 +36,9 @@ run: setup
 	@echo "Staff log in with a second factor: see the authenticator secrets above, or run"
 	@echo "  DJANGO_DEBUG=1 $(BIN)/python manage.py otp_code demo-editor"
 	@DJANGO_DEBUG=1 $(BIN)/python manage.py qcluster & WORKER=$$!; \
-	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST) & SERVER=$$!; \
+	trap 'trap - INT TERM; kill -TERM $$SERVER $$WORKER 2>/dev/null; wait; exit 0' INT TERM; \
+	wait $$SERVER; kill $$WORKER 2>/dev/null; wait $$WORKER
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
