@@ -4,6 +4,7 @@ Many threads save the same record at once: exactly one wins, every other one
 is refused with a message saying who changed what meanwhile. Runs on SQLite
 by default and on PostgreSQL with DATABASE_URL (use your own database name)."""
 
+import datetime as dt
 import importlib
 import threading
 import time
@@ -338,3 +339,69 @@ def test_the_postgresql_run_uses_its_own_database():
     """Documentation by test: the concurrency tests above ran on the database
     DATABASE_URL names (SQLite in memory by default)."""
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db
+def test_stale_measurement_form_is_refused_with_what_changed(client):
+    """Measurements have no version column: the form carries the time the
+    editor read the row, checked under the row lock (two editors, two tabs)."""
+    editor, colleague = f.make_editor(), f.make_editor()
+    commitment = f.make_commitment(actor=editor)
+    indicator = services.indicator_create(actor=editor, commitment=commitment, key="k", name_fr="Recrues")
+    measurement = services.measurement_record(
+        actor=editor, indicator=indicator, measured_on=dt.date(2024, 5, 1), value=100
+    )
+    url = reverse("admin:tracker_measurement_change", args=[measurement.pk])
+    f.login_staff(client, editor)
+    form = client.get(url).context["adminform"].form
+    read_stamp = form.initial["read_stamp"]
+    services.measurement_update(actor=colleague, measurement=measurement, note="Colleague's note")
+    data = {
+        "measured_on": "2024-05-01",
+        "measured_on_precision": "day",
+        "value": "150",
+        "note": "",
+        "read_stamp": read_stamp,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors[0] == (
+        "Someone else saved this measurement while you were editing it. "
+        "Reload it to see the changes, then make yours again."
+    )
+    assert f"Saved meanwhile by {colleague.username}" in errors[1]
+    assert "Note: “—” → “Colleague's note”" in errors[1]
+    measurement.refresh_from_db()
+    assert (measurement.value, measurement.note) == (100, "Colleague's note")  # nothing lost
+    # Reloaded, the same edit goes through and keeps the colleague's note.
+    data["read_stamp"] = client.get(url).context["adminform"].form.initial["read_stamp"]
+    data["note"] = "Colleague's note"
+    assert client.post(url, data).status_code == 302
+    measurement.refresh_from_db()
+    assert (measurement.value, measurement.note) == (150, "Colleague's note")
+
+
+@pytest.mark.django_db
+def test_stale_assessment_draft_form_from_another_tab_is_refused(client):
+    editor = f.make_editor()
+    commitment = f.make_commitment(actor=editor)
+    assessment = f.make_assessment(commitment, author=editor)
+    url = reverse("admin:tracker_assessment_change", args=[assessment.pk])
+    f.login_staff(client, editor)
+    read_stamp = client.get(url).context["adminform"].form.initial["read_stamp"]
+    services.assessment_update(actor=editor, assessment=assessment, summary_fr="Onglet 1")
+    data = {
+        "status": assessment.status,
+        "as_of": assessment.as_of.isoformat(),
+        "as_of_precision": "day",
+        "summary_fr": "Onglet 2",
+        "delay_reason": assessment.delay_reason,
+        "read_stamp": read_stamp,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors[0].startswith("Someone else saved this assessment while you were editing it.")
+    assessment.refresh_from_db()
+    assert assessment.summary_fr == "Onglet 1"
