@@ -220,6 +220,15 @@ AXES_CLIENT_IP_CALLABLE = "tracker.editorial.security.client_ip"
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 10) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Readers' follow form (tracker.editorial.services): a follow's confirmation
+# is resent at most once every FOLLOW_RESEND_AFTER_SECONDS; one e-mail address
+# gets at most FOLLOW_CONFIRMATIONS_PER_ADDRESS confirmations and one client
+# address makes at most FOLLOW_REQUESTS_PER_IP follow requests per
+# FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS (counted in the cache).
+FOLLOW_RESEND_AFTER_SECONDS = env_int("FOLLOW_RESEND_AFTER_SECONDS", 10 * 60)
+FOLLOW_CONFIRMATIONS_PER_ADDRESS = env_int("FOLLOW_CONFIRMATIONS_PER_ADDRESS", 5)
+FOLLOW_REQUESTS_PER_IP = env_int("FOLLOW_REQUESTS_PER_IP", 10)
+FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS = env_int("FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS", 3600)
 # Two-factor authentication (django-otp) is required for every staff account.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SSR Tracker")
 # History rows are never rewritten from the admin (no "revert").

@@ -2,7 +2,11 @@
 every 10 minutes, and at most 10 follow requests per client address an hour,
 with a translated message; the answer never tells whether an address follows."""
 
+import runpy
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
@@ -67,12 +71,14 @@ def test_the_confirmation_is_resent_after_ten_minutes(
     assert [m.to for m in mail.outbox] == [["reader@example.org"]] * 2
 
 
-def test_one_address_gets_at_most_five_confirmations_an_hour(commitment, django_capture_on_commit_callbacks):
-    targets = [f.make_commitment() for _ in range(editorial.PER_ADDRESS_LIMIT + 2)]
+def test_one_address_gets_at_most_five_confirmations_an_hour(
+    commitment, django_capture_on_commit_callbacks, settings
+):
+    targets = [f.make_commitment() for _ in range(settings.FOLLOW_CONFIRMATIONS_PER_ADDRESS + 2)]
     with django_capture_on_commit_callbacks(execute=True):
         for target in targets:
             editorial.subscription_request(email="victim@example.org", target=target)
-    assert len(mail.outbox) == editorial.PER_ADDRESS_LIMIT == 5
+    assert len(mail.outbox) == settings.FOLLOW_CONFIRMATIONS_PER_ADDRESS == 5
     assert Subscription.objects.filter(email="victim@example.org").count() == len(targets)
 
 
@@ -87,9 +93,9 @@ def test_other_addresses_and_pages_still_get_their_link(
 
 
 def test_one_client_address_is_limited_with_a_clear_message(
-    client, commitment, django_capture_on_commit_callbacks
+    client, commitment, django_capture_on_commit_callbacks, settings
 ):
-    for n in range(editorial.PER_IP_LIMIT):
+    for n in range(settings.FOLLOW_REQUESTS_PER_IP):
         response = post(client, commitment, f"victim{n}@example.org", django_capture_on_commit_callbacks)
         assert response.status_code == 200
     response = post(client, commitment, "one-more@example.org", django_capture_on_commit_callbacks)
@@ -97,7 +103,7 @@ def test_one_client_address_is_limited_with_a_clear_message(
     assert "Too many follow requests came from your connection. Please try again in an hour." in (
         response.content.decode()
     )
-    assert len(mail.outbox) == editorial.PER_IP_LIMIT
+    assert len(mail.outbox) == settings.FOLLOW_REQUESTS_PER_IP
     assert not Subscription.objects.filter(email="one-more@example.org").exists()
     # Another client address is not affected.
     response = post(
@@ -121,8 +127,38 @@ def test_the_answer_does_not_tell_who_follows(client, commitment, django_capture
     assert body_of(first) == body_of(again) == body_of(stranger)
 
 
-def test_the_limit_message_is_in_french(client, commitment, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(editorial, "PER_IP_LIMIT", 0)
+def test_the_limit_message_is_in_french(client, commitment, django_capture_on_commit_callbacks, settings):
+    settings.FOLLOW_REQUESTS_PER_IP = 0
     response = post(client, commitment, "a@example.org", django_capture_on_commit_callbacks, lang="fr")
     assert response.status_code == 429
     assert "Trop de demandes de suivi sont venues de votre connexion" in response.content.decode()
+
+
+def test_the_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FOLLOW_RESEND_AFTER_SECONDS", "120")
+    monkeypatch.setenv("FOLLOW_CONFIRMATIONS_PER_ADDRESS", "2")
+    monkeypatch.setenv("FOLLOW_REQUESTS_PER_IP", "3")
+    monkeypatch.setenv("FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS", "600")
+    values = runpy.run_path(str(Path(django_settings.BASE_DIR) / "config" / "settings.py"))
+    assert (
+        values["FOLLOW_RESEND_AFTER_SECONDS"],
+        values["FOLLOW_CONFIRMATIONS_PER_ADDRESS"],
+        values["FOLLOW_REQUESTS_PER_IP"],
+        values["FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS"],
+    ) == (120, 2, 3, 600)
+
+
+def test_the_limits_are_read_at_each_request(
+    client, commitment, django_capture_on_commit_callbacks, settings
+):
+    settings.FOLLOW_REQUESTS_PER_IP = 2
+    codes = [
+        post(client, commitment, f"r{n}@example.org", django_capture_on_commit_callbacks).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    settings.FOLLOW_RESEND_AFTER_SECONDS = 120
+    response = post(
+        client, commitment, "r0@example.org", django_capture_on_commit_callbacks, ip="203.0.113.5"
+    )
+    assert "A link already sent less than 2 minutes ago is not sent again" in response.content.decode()

@@ -23,14 +23,16 @@ UNSUBSCRIBE_SALT = "editorial.follow.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 
 # The public follow form sends e-mail to any address typed into it: at most
-# one confirmation per follow every RESEND_AFTER seconds, and at most
-# PER_IP_LIMIT follow requests per client address (and PER_ADDRESS_LIMIT
-# confirmations per e-mail address) every PER_IP_WINDOW seconds.
-# Counted in the cache (shared by every server when it is Redis).
-RESEND_AFTER = getattr(settings, "FOLLOW_RESEND_AFTER_SECONDS", 10 * 60)
-PER_IP_LIMIT = getattr(settings, "FOLLOW_REQUESTS_PER_IP", 10)
-PER_IP_WINDOW = getattr(settings, "FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS", 3600)
-PER_ADDRESS_LIMIT = getattr(settings, "FOLLOW_CONFIRMATIONS_PER_ADDRESS", 5)
+# one confirmation per follow every FOLLOW_RESEND_AFTER_SECONDS, and at most
+# FOLLOW_REQUESTS_PER_IP follow requests per client address (and
+# FOLLOW_CONFIRMATIONS_PER_ADDRESS confirmations per e-mail address) every
+# FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS: settings from the environment
+# (config/settings.py), read at each request. Counted in the cache (shared by
+# every server when it is Redis).
+
+
+def resend_after() -> int:
+    return settings.FOLLOW_RESEND_AFTER_SECONDS
 
 
 class FollowRateLimited(Exception):
@@ -53,7 +55,8 @@ def _digest(value: str) -> str:
 
 def check_follow_rate(client_ip: str) -> None:
     """Count a follow request from `client_ip`; raise FollowRateLimited over the limit."""
-    if _hit(f"editorial:follow:ip:{_digest(client_ip)}", PER_IP_WINDOW) > PER_IP_LIMIT:
+    window = settings.FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS
+    if _hit(f"editorial:follow:ip:{_digest(client_ip)}", window) > settings.FOLLOW_REQUESTS_PER_IP:
         raise FollowRateLimited
 
 
@@ -75,9 +78,10 @@ def _target_field(target) -> str:
 @transaction.atomic
 def subscription_request(*, email: str, target) -> Subscription:
     """Record a follow and send the confirmation e-mail. Asking again resends
-    it, but not within RESEND_AFTER seconds of the last one, and one address
-    gets at most PER_ADDRESS_LIMIT confirmations (all pages together) every
-    PER_IP_WINDOW seconds: nobody can flood an inbox. An address already
+    it, but not within FOLLOW_RESEND_AFTER_SECONDS of the last one, and one
+    address gets at most FOLLOW_CONFIRMATIONS_PER_ADDRESS confirmations (all
+    pages together) every FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS: nobody can
+    flood an inbox. An address already
     confirmed stays confirmed and gets nothing. Silent either way: the answer
     must not tell who follows what."""
     email = email.strip().lower()
@@ -90,7 +94,11 @@ def subscription_request(*, email: str, target) -> Subscription:
     # one's id is not held back.
     sent_key = f"editorial:follow:sent:{subscription.pk}:{subscription.created_at.timestamp()}"
     address_key = f"editorial:follow:address:{_digest(email)}"
-    if cache.add(sent_key, 1, timeout=RESEND_AFTER) and _hit(address_key, PER_IP_WINDOW) <= PER_ADDRESS_LIMIT:
+    window = settings.FOLLOW_REQUESTS_PER_IP_WINDOW_SECONDS
+    if (
+        cache.add(sent_key, 1, timeout=resend_after())
+        and _hit(address_key, window) <= settings.FOLLOW_CONFIRMATIONS_PER_ADDRESS
+    ):
         # A fresh sending key: the notification log sends each sending once
         # (a retried task does not send twice), and a later resend again.
         enqueue_on_commit(

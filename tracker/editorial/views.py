@@ -117,7 +117,7 @@ def follow(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             context = {"form": form, "target": target, "rate_limited": True}
             return render(request, "editorial/follow.html", context, status=429)
         services.subscription_request(email=form.cleaned_data["email"], target=target)
-        context = {"target": target, "resend_minutes": services.RESEND_AFTER // 60}
+        context = {"target": target, "resend_minutes": services.resend_after() // 60}
         return render(request, "editorial/follow_sent.html", context)
     return render(
         request, "editorial/follow.html", {"form": form, "target": target}, status=400 if form.errors else 200
