@@ -1,6 +1,8 @@
 """The editors' admin: issue 2's flow end to end, and rules surfacing as form errors."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -211,3 +213,35 @@ def test_changelists_have_constant_query_counts(client, django_assert_max_num_qu
         f.make_published_assessment(c)
     with django_assert_max_num_queries(25):
         assert client.get(reverse(f"admin:tracker_{model}_changelist")).status_code == 200
+
+
+def test_evidence_picker_names_each_piece_by_its_commitment(client):
+    """The assessment form's evidence picker lists evidence of every
+    commitment, often under the same title: each option starts with its
+    commitment's reference, and typing the reference narrows the list."""
+    editor = f.make_editor()
+    mine, other = f.make_commitment(actor=editor), f.make_commitment(actor=editor)
+    for commitment in (mine, other, other):
+        f.make_evidence(commitment, actor=editor, title="Background note", publisher="Le Journal")
+    staff_client(client, editor)
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "tracker", "model_name": "assessment", "field_name": "evidence"}
+    texts = [r["text"] for r in client.get(url, {**params, "term": ""}).json()["results"]]
+    assert sorted(texts) == sorted(
+        f"{c.reference} · Le Journal: Background note" for c in (mine, other, other)
+    )
+    narrowed = client.get(url, {**params, "term": mine.reference}).json()["results"]
+    assert [r["text"] for r in narrowed] == [f"{mine.reference} · Le Journal: Background note"]
+    # The rows and their commitments in one query, whatever their number.
+    before = _queries(client, url, params)
+    for _ in range(5):
+        f.make_evidence(other, actor=editor, title="Another note")
+    after = _queries(client, url, params)
+    assert len(after) == len(before)
+    assert not [q for q in after if q["sql"].lstrip().startswith('SELECT "tracker_commitment"')]
+
+
+def _queries(client, url, params) -> list[dict]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, {**params, "term": ""}).status_code == 200
+    return captured.captured_queries

@@ -360,7 +360,9 @@ class EvidenceAdmin(ImportExportServiceMixin, ServiceAdmin):
         return super().has_change_permission(request, obj)
 
     def get_search_results(self, request, queryset, search_term):
-        # The assessment form's evidence picker offers only the commitment's evidence.
+        # ?commitment=<id> narrows the list to one commitment's evidence (the
+        # pickers' own requests do not send it: they name each piece of
+        # evidence by its commitment's reference, see autocomplete.py).
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         commitment = request.GET.get("commitment")
         if commitment and commitment.isdigit():

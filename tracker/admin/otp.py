@@ -41,6 +41,11 @@ class TrackerAdminSite(OTPAdminSite):
     """Every admin page needs a verified second factor (OTPAdminSite); a
     logged-in staff account that has none yet is sent to set one up."""
 
+    def autocomplete_view(self, request):
+        from .autocomplete import TrackerAutocompleteJsonView
+
+        return TrackerAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def login(self, request, extra_context=None):
         if request.user.is_authenticated and needs_otp_setup(request.user):
             return redirect("editorial:otp-setup")
