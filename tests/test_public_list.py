@@ -121,7 +121,7 @@ def test_list_as_of_reads_status_at_that_date(client, world):
     # PAG-02 was due 2030 so never overdue; LPS-01 and PAG-03 are overdue on 2024-01-01.
     response = client.get(f"{LIST}?as_of=2021-01-01&overdue=true")
     assert refs(response) == ["LPS-01"]
-    assert "1 janvier 2021" in response.content.decode()
+    assert "1er janvier 2021" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_changes_page(client, world):
         ("B-1", "not_started", "completed")
     ]
     html = response.content.decode()
-    assert "1 engagement a été évalué entre le 1 juin 2023 et le 31 décembre 2024." in html
+    assert "1 engagement a été évalué entre le 1er juin 2023 et le 31 décembre 2024." in html
     assert "Brouillon invisible" not in html
 
 

@@ -3,6 +3,8 @@ filtered list (the same query parameters as the public list)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
@@ -16,11 +18,23 @@ from tracker import selectors
 from tracker.models import Assessment, Commitment
 from tracker.models.base import format_partial_date
 
+# The <updated> of a feed with no entry: a fixed date, not "now" (Django's
+# default), so an empty feed does not look new to a reader at every poll and
+# its body (and any ETag of it) stays the same until something is published.
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class StableAtom1Feed(Atom1Feed):
+    def latest_post_date(self) -> dt.datetime:
+        if not any(item.get("updateddate") or item.get("pubdate") for item in self.items):
+            return EMPTY_FEED_UPDATED
+        return super().latest_post_date()
+
 
 class ChangesFeed(Feed):
     """Every published assessment, latest published first."""
 
-    feed_type = Atom1Feed
+    feed_type = StableAtom1Feed
     title = gettext_lazy("SSR Commitment Tracker: published changes")
     subtitle = gettext_lazy("New published assessments of commitments.")
 

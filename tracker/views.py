@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
-from tracker.models import Commitment
+from tracker.models import Assessment, Commitment
 from tracker.public_forms import AsOfForm, ChangesForm, DateInput
 
 PAGE_SIZE = 25
@@ -124,11 +124,25 @@ def _public_widgets(form) -> None:
         form.fields[name].widget = public_forms.Select(
             choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]
         )
+    form.fields["top_level"].widget = public_forms.Select(
+        choices=[
+            ("", _("Commitments and sub-commitments")),
+            ("true", _("Top-level commitments only")),
+            ("false", _("Sub-commitments only")),
+        ]
+    )
+    # The empty choice says what it means ("---------" said nothing); read
+    # when the options are rendered.
+    form.fields["institution"].empty_label = _("All institutions")
+    form.fields["region"].empty_label = _("All regions")
     for name in ("framework", "pillar"):
         public_forms.python_rendered(form.fields[name], public_forms.SelectMultiple)
     for name in ("institution", "region"):
         public_forms.python_rendered(form.fields[name], public_forms.Select)
     public_forms.python_rendered(form.fields["ordering"], public_forms.CSVSelect)
+    ordering = form.fields["ordering"].widget
+    choices = [choice for choice in ordering.choices if choice[0] != ""]
+    ordering.choices = [("", _("Default order: reference (A–Z)")), *choices]
 
 
 @public_view
@@ -146,8 +160,15 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         "as_of": as_of,
         "today": as_of or stats.today(),
         "query": query.urlencode(),
+        "filters_active": _filters_active(request, filterset.form),
     }
     return render(request, "tracker/commitment_list.html", context)
+
+
+def _filters_active(request: HttpRequest, form) -> int:
+    """How many filters other than the search box are set: the list's folded
+    "more filters" part is open when any is (a reader sees what applies)."""
+    return sum(1 for name in form.fields if name != "q" and any(request.GET.getlist(name)))
 
 
 class _Echo:
@@ -290,7 +311,23 @@ def changes(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "start": start, "end": end, "page": page, "query": query.urlencode()}
+    if not page.paginator.count:
+        context["history"] = _published_span()
     return render(request, "tracker/changes.html", context)
+
+
+def _published_span() -> dict:
+    """For an empty period: the latest published assessment's date (with its
+    precision) and the day before the first one (two small queries), so the
+    page can explain that assessments are dated by the facts they report and
+    offer the whole history instead."""
+    published = Assessment.objects.published()
+    span = {"latest": published.order_by("-as_of").values("as_of", "as_of_precision").first()}
+    first = published.aggregate(first=Min("as_of"))["first"]
+    if first is not None:
+        # The period excludes its start date: start the day before the first assessment.
+        span["since"] = max(first - dt.timedelta(days=1), public_forms.EARLIEST)
+    return span
 
 
 def methodology_page(request: HttpRequest) -> HttpResponse:

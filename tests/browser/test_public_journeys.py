@@ -99,7 +99,7 @@ def test_dashboard_as_of_a_past_date(browser_page, live_url):
     page.fill("#id_as_of", "2019-01-01")
     page.click("form[aria-label='Voyage dans le temps'] button")
     page.wait_for_url("**/?as_of=2019-01-01")
-    assert "tel qu’il était le 1 janvier 2019" in page.locator(".asof").inner_text()
+    assert "tel qu’il était le 1er janvier 2019" in page.locator(".asof").inner_text()
     latest = page.locator("section[aria-labelledby=latest-h]").inner_text()
     assert "Amorcé" in latest and "En cours" not in latest
 
@@ -167,3 +167,29 @@ def test_no_public_page_scrolls_sideways_on_a_phone(browser, live_url):
             wide[path] = overflow
     context.close()
     assert wide == {}, f"pages wider than a 360 px screen: {wide}"
+
+
+def test_filters_fold_on_a_phone_and_show_on_a_wide_screen(browser, live_url):
+    """The list's filters other than the search box fold into <details> at
+    360 px (one tap opens them, no JavaScript) and show at once at 1280 px;
+    no request of the page fails (the favicon is served from static)."""
+    seed_demo_record()
+    for width in (360, 1280):
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, locale="fr-FR", java_script_enabled=False
+        )
+        page = context.new_page()
+        failed: list[str] = []
+        page.on("response", lambda r, failed=failed: failed.append(r.url) if r.status >= 400 else None)
+        page.goto(f"{live_url}/commitments/")
+        assert page.locator("#id_q").is_visible()
+        if width == 360:
+            assert not page.locator("#id_framework").is_visible()
+            page.click("details.more > summary")
+        assert page.locator("#id_framework").is_visible()
+        page.select_option("#id_top_level", "true")
+        page.click("form.filters button[type=submit]")
+        assert "top_level=true" in page.url
+        assert page.locator("details.more").get_attribute("open") is not None
+        assert failed == []
+        context.close()

@@ -52,6 +52,14 @@ def dated(value: dt.date | None, precision: str = "day") -> str:
     return pgettext("dated phrase, day", "as of %(date)s") % {"date": _full_date(value)}
 
 
+@register.simple_tag
+def colon() -> str:
+    """The colon between a title and its details, as the language writes it:
+    "Title: detail" in English, "Titre : détail" in French (a no-break space
+    before the colon, so it never starts a line)."""
+    return pgettext("typographic colon after a title", ":")
+
+
 @register.filter
 def lang_attr(source) -> SafeString | str:
     """` lang="en"` for a source's quoted text (title, excerpt) in its own
