@@ -99,6 +99,7 @@ def test_editor_home_is_framed_by_the_admin(client):
     assert f'action="{reverse("admin:logout")}"' in html  # the admin's log-out form
     assert f'href="{reverse("admin:password_change")}"' in html
     assert "<title>Editor home | SSR Commitment Tracker</title>" in html
+    assert html.count("<h1") == 1  # the admin frame's title, not a second heading
 
 
 def test_editor_home_in_french_names_the_site(client):

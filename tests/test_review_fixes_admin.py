@@ -134,3 +134,35 @@ def test_change_and_list_pages_have_french_titles_without_broken_elision(client)
     _response, html = french_get(client, reverse("admin:tracker_evidence_changelist"))
     assert "<h1>Preuves</h1>" in html
     assert "Sélectionnez l’objet" not in html
+
+
+def _returned_assessment():
+    editor, reviewer = f.make_editor(), f.make_reviewer()
+    commitment = f.make_commitment(actor=editor)
+    evidence = f.make_evidence(commitment, actor=editor)
+    assessment = f.make_assessment(commitment, author=editor, evidence=[evidence])
+    services.assessment_submit(actor=editor, assessment=assessment)
+    services.assessment_return(actor=reviewer, assessment=assessment, comment="Citez le décret.")
+    return editor, assessment
+
+
+def test_review_box_puts_the_colon_inside_the_translated_strings(client):
+    editor, assessment = _returned_assessment()
+    f.login_staff(client, editor)
+    html = client.get(reverse("admin:tracker_assessment_change", args=[assessment.pk])).content.decode()
+    assert "Review state: <strong>returned to author</strong>" in html
+    assert "Reviewer's comment: Citez le décret." in html
+
+
+def test_review_box_in_french_has_a_space_before_the_colon(client, settings):
+    """Needs the French of /tmp/edit/fr.po merged into the catalogue."""
+    settings.LANGUAGE_CODE = "fr"
+    editor, assessment = _returned_assessment()
+    f.login_staff(client, editor)
+    with translation.override("fr"):
+        response = client.get(
+            reverse("admin:tracker_assessment_change", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    html = response.content.decode()
+    assert "État de relecture\u00a0: <strong>renvoyée à l’auteur</strong>" in html
+    assert "Commentaire du relecteur\u00a0: Citez le décret." in html
