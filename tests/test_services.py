@@ -1,6 +1,7 @@
 """Every rule of the services: the exact message, and nothing written."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -380,6 +381,90 @@ def test_one_measurement_per_date(editor, indicator):
         )
     assert messages(exc) == ["This indicator already has a measurement on this date."]
     assert Measurement.objects.count() == 1
+
+
+@pytest.fixture
+def staff_count(editor, commitment):
+    return services.indicator_create(
+        actor=editor,
+        commitment=commitment,
+        key="gendarmerie-staff",
+        name_fr="Effectif",
+        unit="count",
+        disaggregated_by_sex=True,
+    )
+
+
+def test_measurement_parts_cannot_be_negative(editor, staff_count):
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_record(
+            actor=editor, indicator=staff_count, measured_on=dt.date(2015, 1, 1), value=4000, value_women=-100
+        )
+    assert exc.value.message_dict == {"value_women": ["A value cannot be negative."]}
+    assert Measurement.objects.count() == 0
+
+
+def test_measurement_women_and_men_cannot_exceed_the_total(editor, staff_count):
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_record(
+            actor=editor,
+            indicator=staff_count,
+            measured_on=dt.date(2015, 1, 1),
+            value=4000,
+            value_women=100,
+            value_men=3950,
+        )
+    assert messages(exc) == ["The numbers of women and men together cannot be more than the total."]
+    assert Measurement.objects.count() == 0
+    m = services.measurement_record(
+        actor=editor, indicator=staff_count, measured_on=dt.date(2015, 1, 1), value=4000, value_women=100
+    )
+    assert (m.value, m.value_women, m.value_men) == (4000, 100, None)
+
+
+def test_measurement_update_keeps_the_percent_rule(editor, indicator):
+    m = services.measurement_record(
+        actor=editor, indicator=indicator, measured_on=dt.date(2014, 1, 1), value=12.4
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_update(actor=editor, measurement=m, value=140)
+    assert messages(exc) == ["A percentage cannot be more than 100."]
+    m.refresh_from_db()
+    assert m.value == Decimal("12.40") and m.history.count() == 1
+
+
+def test_measurement_update_keeps_the_split_by_sex_rule(editor, indicator):
+    m = services.measurement_record(
+        actor=editor, indicator=indicator, measured_on=dt.date(2014, 1, 1), value=12.4
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_update(actor=editor, measurement=m, value_women=3)
+    assert messages(exc) == ["This indicator is not split by sex."]
+    m.refresh_from_db()
+    assert m.value_women is None and m.history.count() == 1
+
+
+def test_measurement_update_keeps_the_total_rule(editor, staff_count):
+    m = services.measurement_record(
+        actor=editor, indicator=staff_count, measured_on=dt.date(2015, 1, 1), value=4000, value_women=100
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_update(actor=editor, measurement=m, value=50)
+    assert messages(exc) == ["The numbers of women and men together cannot be more than the total."]
+    m.refresh_from_db()
+    assert m.value == 4000 and m.history.count() == 1
+
+
+def test_measurement_update_refuses_evidence_of_another_commitment(editor, indicator):
+    m = services.measurement_record(
+        actor=editor, indicator=indicator, measured_on=dt.date(2014, 1, 1), value=12.4
+    )
+    foreign = f.make_evidence(f.make_commitment(actor=editor), actor=editor)
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_update(actor=editor, measurement=m, evidence=foreign)
+    assert messages(exc) == ["The evidence must belong to the indicator's commitment."]
+    m.refresh_from_db()
+    assert m.evidence is None and m.history.count() == 1
 
 
 def test_stalled_keeps_last_level_even_with_a_stale_commitment_object(editor, reviewer):

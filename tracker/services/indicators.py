@@ -65,15 +65,9 @@ def measurement_record(
     value, value_women, value_men = (
         None if v is None else Decimal(str(v)) for v in (value, value_women, value_men)
     )
-    if evidence is not None and evidence.commitment_id != indicator.commitment_id:
-        raise ValidationError(
-            {"evidence": _("The evidence must belong to the indicator's commitment.")},
-            code="foreign_evidence",
-        )
-    if (value_women is not None or value_men is not None) and not indicator.disaggregated_by_sex:
-        raise ValidationError({"value_women": _("This indicator is not split by sex.")}, code="not_by_sex")
-    if indicator.unit == Indicator.Unit.PERCENT and Decimal(value) > 100:
-        raise ValidationError({"value": _("A percentage cannot be more than 100.")}, code="percent_over_100")
+    measurement_check(
+        indicator=indicator, value=value, value_women=value_women, value_men=value_men, evidence=evidence
+    )
     measurement = Measurement(
         indicator=indicator,
         measured_on=measured_on,
@@ -88,3 +82,36 @@ def measurement_record(
     measurement._history_user = actor
     measurement.save()
     return measurement
+
+
+def measurement_check(
+    *,
+    indicator: Indicator,
+    value: Decimal | None,
+    value_women: Decimal | None = None,
+    value_men: Decimal | None = None,
+    evidence: Evidence | None = None,
+) -> None:
+    """The rules of a measurement, for measurement_record and measurement_update alike
+    (an edit must not let through what recording refuses)."""
+    if evidence is not None and evidence.commitment_id != indicator.commitment_id:
+        raise ValidationError(
+            {"evidence": _("The evidence must belong to the indicator's commitment.")},
+            code="foreign_evidence",
+        )
+    if (value_women is not None or value_men is not None) and not indicator.disaggregated_by_sex:
+        raise ValidationError({"value_women": _("This indicator is not split by sex.")}, code="not_by_sex")
+    if value is None:
+        return  # full_clean() reports the missing value
+    if indicator.unit == Indicator.Unit.PERCENT and value > 100:
+        raise ValidationError({"value": _("A percentage cannot be more than 100.")}, code="percent_over_100")
+    for name, part in (("value_women", value_women), ("value_men", value_men)):
+        if part is not None and part < 0:
+            raise ValidationError({name: _("A value cannot be negative.")}, code="negative_part")
+        if part is not None and indicator.unit == Indicator.Unit.PERCENT and part > 100:
+            raise ValidationError({name: _("A percentage cannot be more than 100.")}, code="percent_over_100")
+    if indicator.unit == Indicator.Unit.COUNT and (value_women or 0) + (value_men or 0) > value:
+        raise ValidationError(
+            {"value": _("The numbers of women and men together cannot be more than the total.")},
+            code="parts_over_total",
+        )

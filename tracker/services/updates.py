@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from tracker.models import Evidence, Indicator, Measurement
 
 from .checks import refuse_unknown_fields
+from .indicators import measurement_check
 from .locking import check_version
 from .permissions import require_evidence_access, require_perm
 
@@ -94,10 +97,21 @@ def indicator_update(
 
 @transaction.atomic
 def measurement_update(*, actor: AbstractBaseUser, measurement: Measurement, **fields: object) -> Measurement:
-    evidence = fields.get("evidence", measurement.evidence)
-    if evidence is not None and evidence.commitment_id != measurement.indicator.commitment_id:
-        raise ValidationError(
-            {"evidence": _("The evidence must belong to the indicator's commitment.")},
-            code="foreign_evidence",
-        )
+    """Change a measurement under the rules of measurement_record, checked on the values it will have."""
+    require_perm(actor, "tracker.change_measurement")  # before any rule: no hints to the unauthorised
+    values = {
+        name: fields.get(name, getattr(measurement, name)) for name in ("value", "value_women", "value_men")
+    }
+    measurement_check(
+        indicator=measurement.indicator,
+        evidence=fields.get("evidence", measurement.evidence),
+        **{name: None if v in (None, "") else _decimal(v, name) for name, v in values.items()},
+    )
     return _update(actor, measurement, MEASUREMENT_FIELDS, fields)
+
+
+def _decimal(value: object, name: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({name: _("Enter a number.")}, code="invalid") from None
