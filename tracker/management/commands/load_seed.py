@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from tracker.management.seed import Loader, SeedError
 
@@ -13,6 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", help="YAML files (default: the Mali record)")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the files and report what would be written, then roll everything back.",
+        )
 
     def handle(self, *args, **options):
         names = options["files"] or DEFAULT_FILES
@@ -21,8 +27,18 @@ class Command(BaseCommand):
         ]
         paths = [p for p in paths if p.exists() or options["files"]]
         try:
-            counts = Loader(self.stdout).load(paths)
+            # One transaction: a dry run (or an error) leaves the database as it was,
+            # and nothing queued on commit (e-mails) is sent.
+            with transaction.atomic():
+                counts = Loader(self.stdout).load(paths)
+                if options["dry_run"]:
+                    transaction.set_rollback(True)
         except SeedError as exc:
             raise CommandError(f"The seed record was not loaded (nothing was written): {exc}") from exc
         written = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing new"
-        self.stdout.write(self.style.SUCCESS(f"Seed record loaded from {len(paths)} file(s): {written}."))
+        if options["dry_run"]:
+            self.stdout.write(
+                f"Dry run, nothing was written. Would write from {len(paths)} file(s): {written}."
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Seed record loaded from {len(paths)} file(s): {written}."))
