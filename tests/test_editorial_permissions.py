@@ -208,3 +208,63 @@ def test_partner_submission_enters_the_review_queue_and_stays_private_before(wor
     assert not assessments_visible_to(reviewer, Assessment.objects.filter(pk=draft.pk)).exists()
     services.assessment_submit(actor=partner, assessment=draft)
     assert assessments_visible_to(reviewer, Assessment.objects.filter(pk=draft.pk)).exists()
+
+
+def _user_form_data(user, **extra) -> dict:
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [g.pk for g in user.groups.all()],
+        "date_joined_0": user.date_joined.date().isoformat(),
+        "date_joined_1": "00:00:00",
+    }
+    data.update(extra)
+    return data
+
+
+def test_administrator_manages_people_but_cannot_make_a_superuser(client, world):
+    """Administrators give roles (groups); ticking "superuser status" or
+    handing out single permissions is a superuser's act, on their own account
+    too (it was open to any Administrator: a privilege escalation)."""
+    administrator = world["people"]["administrator"]
+    client_for(client, administrator)
+    url = reverse("admin:auth_user_change", args=[administrator.pk])
+    html = client.get(url).content.decode()
+    assert 'name="is_superuser"' not in html
+    assert 'name="user_permissions"' not in html
+    editors = Group.objects.get(name="Editors")
+    response = client.post(url, _user_form_data(administrator, is_superuser="on", groups=[editors.pk]))
+    assert response.status_code == 302
+    administrator.refresh_from_db()
+    assert not administrator.is_superuser
+    assert list(administrator.groups.all()) == [editors]  # roles are theirs to give
+
+
+def test_administrator_cannot_change_a_superusers_account_or_password(client, world):
+    administrator, superuser = world["people"]["administrator"], world["people"]["superuser"]
+    client_for(client, administrator)
+    response = client.post(
+        reverse("admin:auth_user_change", args=[superuser.pk]),
+        _user_form_data(superuser, email="x@example.org"),
+    )
+    assert response.status_code == 403
+    password = reverse("admin:auth_user_password_change", args=[superuser.pk])
+    assert client.get(password).status_code == 403
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "deactivate_accounts", "_selected_action": [superuser.pk]},
+    )
+    superuser.refresh_from_db()
+    assert superuser.is_active and superuser.email != "x@example.org"
+
+
+def test_a_superuser_still_makes_superusers(client, world):
+    superuser, editor = world["people"]["superuser"], world["people"]["colleague"]
+    client_for(client, superuser)
+    url = reverse("admin:auth_user_change", args=[editor.pk])
+    assert 'name="is_superuser"' in client.get(url).content.decode()
+    assert client.post(url, _user_form_data(editor, is_superuser="on")).status_code == 302
+    editor.refresh_from_db()
+    assert editor.is_superuser

@@ -580,12 +580,32 @@ class TrackerUserAdmin(UserAdmin):
 
     actions = ["deactivate_accounts"]
 
+    # Administrators manage people and give them roles (groups); only a
+    # superuser makes a superuser or hands out single permissions, and only a
+    # superuser changes a superuser's account (or password): an Administrator
+    # could otherwise tick "superuser status" on their own account.
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     @admin.action(
         description=_("Disable the selected accounts and end their sessions"), permissions=["change"]
     )
     def deactivate_accounts(self, request, queryset):
         done = 0
         for user in queryset:
+            if not self.has_change_permission(request, user):
+                self.message_user(
+                    request, f"{user}: {gettext('You do not have permission to do this.')}", messages.ERROR
+                )
+                continue
             try:
                 services.user_deactivate(actor=request.user, user=user)
             except (ValidationError, PermissionDenied) as exc:
