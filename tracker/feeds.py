@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from tracker import selectors
 from tracker.models import Assessment, Commitment
@@ -45,7 +45,9 @@ class ChangesFeed(Feed):
         return selectors.feed_assessments()
 
     def item_title(self, item: Assessment) -> str:
-        return f"{item.commitment.reference}: {item.get_status_display()} ({item.progress} %)"
+        # The language's own colon ("PAG-01 : Amorcé" in French), as on the pages.
+        colon = pgettext("typographic colon after a title", ":")
+        return f"{item.commitment.reference}{colon} {item.get_status_display()} ({item.progress} %)"
 
     def item_description(self, item: Assessment) -> str:
         when = format_partial_date(item.as_of, item.as_of_precision)
