@@ -166,3 +166,16 @@ def test_review_box_in_french_has_a_space_before_the_colon(client, settings):
     html = response.content.decode()
     assert "État de relecture\u00a0: <strong>renvoyée à l’auteur</strong>" in html
     assert "Commentaire du relecteur\u00a0: Citez le décret." in html
+
+
+@pytest.mark.parametrize(
+    ("model", "label"), [("commitment", "Nouvel engagement"), ("evidence", "Nouvelle preuve")]
+)
+def test_list_pages_add_button_reads_naturally_in_french(client, settings, model, label):
+    settings.LANGUAGE_CODE = "fr"
+    f.login_staff(client, f.make_editor())
+    with translation.override("fr"):
+        response = client.get(reverse(f"admin:tracker_{model}_changelist"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = response.content.decode()
+    assert label in html
+    assert "Ajouter engagement" not in html and "Ajouter preuve" not in html

@@ -97,7 +97,11 @@ class ServiceAdmin(HistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": capfirst(self.model._meta.verbose_name_plural), **(extra_context or {})}
+        extra_context = {
+            "title": capfirst(self.model._meta.verbose_name_plural),
+            "add_title": self.add_title,  # the "add" button (admin/change_list_object_tools.html)
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
