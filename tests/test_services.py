@@ -54,6 +54,7 @@ def test_commitment_requires_lead_institution(editor):
         f.make_commitment(actor=editor, lead_institution=None)
     assert messages(exc) == ["A commitment needs a lead institution."]
     assert Commitment.objects.count() == 0
+    assert Commitment.history.count() == 0 and CommitmentInstitution.objects.count() == 0
 
 
 def test_commitment_reference_is_unique(editor):
@@ -69,6 +70,7 @@ def test_commitment_due_date_not_before_start(editor):
         f.make_commitment(actor=editor, start_date=dt.date(2020, 1, 1), due_date=dt.date(2019, 1, 1))
     assert messages(exc) == ["The due date cannot be before the start date."]
     assert Commitment.objects.count() == 0
+    assert Commitment.history.count() == 0 and CommitmentInstitution.objects.count() == 0
 
 
 def test_commitment_create_needs_permission(db):
@@ -239,10 +241,13 @@ def test_database_refuses_reviewer_equal_to_author(reviewer, commitment):
 def test_editor_cannot_publish(editor, commitment):
     a = f.make_assessment(commitment, author=f.make_editor())
     services.assessment_submit(actor=a.author, assessment=a)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as exc:
         services.assessment_publish(actor=editor, assessment=a)
+    assert str(exc.value) == "You do not have permission to do this."
     a.refresh_from_db()
-    assert a.review_state == "submitted"
+    commitment.refresh_from_db()
+    assert a.review_state == "submitted" and a.reviewer is None
+    assert commitment.current_status == "not_started"
 
 
 def test_only_submitted_assessment_can_be_published(editor, reviewer, commitment):
