@@ -58,7 +58,10 @@ def world(db):
     cache.clear()  # the dashboard's figures are cached by record version
     editor, reviewer = f.make_editor(), f.make_reviewer()
     parent = f.make_commitment(actor=editor, reference="P-1", title_fr="Parent", title_en="Parent")
-    child = f.make_commitment(actor=editor, reference="P-1.1", parent=parent, title_fr="Enfant")
+    region = f.make_region(slug="segou", name="Ségou")
+    child = f.make_commitment(
+        actor=editor, reference="P-1.1", parent=parent, title_fr="Enfant", regions=[region]
+    )
     f.make_published_assessment(
         parent, author=editor, reviewer=reviewer, status="initiated", as_of=dt.date(2020, 1, 1)
     )
@@ -231,3 +234,54 @@ def test_indicator_figures_are_grouped(client, db):
     assert '<td class="num">4,000</td><td class="num">100</td><td class="num">–</td>' in html
     html = client.get(c.get_absolute_url()).content.decode()
     assert "1\u202f200\u202f000\u202f000\u202f000" in html or "1\u00a0200\u00a0000\u00a0000\u00a0000" in html
+
+
+@pytest.mark.parametrize("path", ["/methodology/", "/about/", "/about/api/"])
+def test_static_pages_make_no_query(client, db, django_assert_num_queries, path):
+    with django_assert_num_queries(0):
+        assert client.get(path).status_code == 200
+
+
+@pytest.fixture
+def with_hidden_things(world):
+    """In the scope of every page: a draft, a submitted and a returned
+    assessment saying "completed", and a confidential source."""
+    child, editor, reviewer = world["child"], world["editor"], world["reviewer"]
+    secret = f.make_evidence(child, actor=editor, title="Source confidentielle", visibility="confidential")
+    for state in ("draft", "submitted", "returned"):
+        a = f.make_assessment(
+            child,
+            author=editor,
+            evidence=[secret],
+            status="completed",
+            as_of=dt.date(2022, 3, 1),
+            summary_fr=f"Caché {state}",
+        )
+        if state != "draft":
+            services.assessment_submit(actor=editor, assessment=a)
+        if state == "returned":
+            services.assessment_return(actor=reviewer, assessment=a, comment="Caché, à revoir")
+    return world
+
+
+@pytest.mark.parametrize("kind", ["framework", "pillar", "region", "institution"])
+def test_scorecards_ignore_unpublished_assessments_and_confidential_sources(client, with_hidden_things, kind):
+    child = with_hidden_things["child"]
+    scope = {
+        "framework": ("tracker:framework-detail", child.framework.code),
+        "pillar": ("tracker:pillar-detail", child.pillar.slug),
+        "region": ("tracker:region-detail", getattr(child.regions.first(), "slug", None)),
+        "institution": ("tracker:institution-detail", getattr(child.institutions.first(), "slug", None)),
+    }[kind]
+    assert scope[1], kind
+    response = client.get(reverse(scope[0], args=[scope[1]]))
+    html = response.content.decode()
+    assert response.context["card"]["counts"]["completed"] == 0
+    assert "Caché" not in html and "Source confidentielle" not in html
+
+
+def test_changes_page_ignores_unpublished_assessments(client, with_hidden_things):
+    response = client.get(reverse("tracker:changes") + "?start=2022-01-01&end=2022-12-31")
+    assert response.context["page"].paginator.count == 0
+    html = response.content.decode()
+    assert "Caché" not in html and "Source confidentielle" not in html
