@@ -2,6 +2,7 @@
 search, ordering, keyset pagination, query ceilings, conditional GET, errors."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from tests import factories as f
 from tracker import services
+from tracker.api.schema import IDEMPOTENCY_KEY_SCHEMA, NO_NUL, NOT_BLANK, past_date_pattern
 
 pytestmark = pytest.mark.django_db
 
@@ -361,6 +363,29 @@ def test_stats_now_and_as_of(client, record):
     assert client.get(f"{API}/stats/?as_of=yesterday").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "as_of, message",
+    [
+        ("2999-01-01", "Choose a date that is not in the future."),
+        ("0001-01-01", "Choose a date after 1 January 1990."),
+        ("2024-02-30", "Enter a valid date (YYYY-MM-DD)."),
+    ],
+)
+def test_stats_as_of_is_checked_as_the_dashboard_checks_it(client, record, as_of, message):
+    """It answered 200 with aggregates for the year 2999 and for year 1."""
+    response = client.get(f"{API}/stats/?as_of={as_of}")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"as_of": [message]}
+
+
+def test_stats_date_error_is_in_french(record):
+    response = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"{API}/stats/?as_of=2999-01-01")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["message"] == "La requête n’est pas valide."
+    assert error["details"] == {"as_of": ["Choisissez une date qui n’est pas dans le futur."]}
+
+
 # --- conditional GET -----------------------------------------------------------------------------
 
 
@@ -409,6 +434,94 @@ def test_schema_documents_every_endpoint_and_the_error_body(client, db):
     assert "Error" in schema["components"]["schemas"]
     names = {p["name"] for p in listing["parameters"]}
     assert {"cursor", "page_size", "ordering", "framework", "status", "q"} <= names
+
+
+def _schema(client) -> dict:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_request_bodies_say_what_validation_accepts(client, db):
+    """schemathesis warned that POST /submissions/ mostly rejected the data it
+    generated from the schema: unknown fields, blank text, NUL characters,
+    dates outside 1960..today and odd URL schemes were allowed by the schema
+    and refused by the API."""
+    schemas = _schema(client)["components"]["schemas"]
+    for name in ("SubmissionInputRequest", "AssessmentInputRequest", "EvidenceInputRequest"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["WebhookEndpointInputRequest"]["additionalProperties"] is False
+    submission = schemas["SubmissionInputRequest"]["properties"]
+    assert submission["commitment"]["maxLength"] == 40
+    assessment = schemas["AssessmentInputRequest"]["properties"]
+    assert assessment["as_of"]["pattern"] == past_date_pattern()
+    assert assessment["summary_en"]["oneOf"][0]["pattern"] == NO_NUL
+    assert assessment["summary_en"]["oneOf"][1] == {"type": "string", "maxLength": 0}
+    evidence = schemas["EvidenceInputRequest"]["properties"]
+    assert evidence["title"]["pattern"] == NOT_BLANK
+    assert evidence["published_on"]["pattern"] == past_date_pattern()
+    assert evidence["url"]["oneOf"][0]["pattern"].startswith("^(http|https|ftp|ftps)://")
+    webhook = schemas["WebhookEndpointInputRequest"]["properties"]["url"]
+    assert webhook["pattern"].startswith("^(https)://")
+
+
+@pytest.mark.parametrize(
+    "value, valid",
+    [("1960-01-01", True), ("1959-12-31", False), ("2024-02-29", True), ("2024-13-01", False), ("", False)],
+)
+def test_past_date_pattern_covers_1960_to_this_year(value, valid):
+    assert bool(re.match(past_date_pattern(), value)) is valid
+    this_year = dt.date.today().year
+    assert re.match(past_date_pattern(), f"{this_year}-01-01")
+    assert not re.match(past_date_pattern(), f"{this_year + 1}-01-01")
+
+
+@pytest.mark.parametrize(
+    "pattern, value, valid",
+    [
+        (NOT_BLANK, "Décret", True),
+        (NOT_BLANK, "   ", False),
+        (NOT_BLANK, "a\x00b", False),
+        (NO_NUL, "  ", True),  # trimmed to blank, which the field allows
+        (NO_NUL, "a\x00", False),
+        (IDEMPOTENCY_KEY_SCHEMA["pattern"], "7b0e6a2c-4f0e", True),
+        (IDEMPOTENCY_KEY_SCHEMA["pattern"], " padded ", False),
+        (IDEMPOTENCY_KEY_SCHEMA["pattern"], "clé", False),
+    ],
+)
+def test_input_patterns(pattern, value, valid):
+    assert bool(re.match(pattern, value)) is valid
+
+
+def test_every_error_status_has_the_error_body_and_an_example(client, db):
+    paths = _schema(client)["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if code < "400" or code == "414":
+                    continue
+                media = response["content"]["application/json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method, code)
+                (example,) = media["examples"].values()
+                assert set(example["value"]["error"]) == {"code", "message", "details"}
+            if method in ("post", "delete"):
+                assert "413" in operation["responses"], (path, method)
+    post = paths["/api/v1/submissions/"]["post"]
+    (header,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header["schema"] == IDEMPOTENCY_KEY_SCHEMA
+
+
+def test_the_schemas_example_submission_is_accepted(client, record):
+    """The example in the schema is a working request (schemathesis sends it)."""
+    post = _schema(client)["paths"]["/api/v1/submissions/"]["post"]
+    (example,) = post["requestBody"]["content"]["application/json"]["examples"].values()
+    _key, raw = f.make_api_key(scope="submit")
+    response = client.post(
+        f"{API}/submissions/", data=example["value"], content_type="application/json", **auth(raw)
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["review_state"] == "submitted"
+    assert "201" in post["responses"] and post["responses"]["201"]["content"]["application/json"]["examples"]
 
 
 def test_docs_are_served_locally_without_a_cdn(client, db):

@@ -232,6 +232,42 @@ def test_malformed_json_is_400(client, commitment, partner_a):
     assert response.json()["error"]["code"] == "parse_error"
 
 
+def test_malformed_json_message_is_translated_not_pythons(commitment, partner_a):
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    response = french.post(
+        URL, data="{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}"
+    )
+    assert response.status_code == 400
+    # Needs the French of /tmp/api/fr.po merged into the catalogue.
+    assert response.json()["error"] == {
+        "code": "parse_error",
+        "message": "Le corps de la requête n’est pas du JSON valide.",
+        "details": {},
+    }
+
+
+def test_oversized_body_is_a_json_413_not_a_500(client, commitment, partner_a, settings):
+    """Found by hand: a body over DATA_UPLOAD_MAX_MEMORY_SIZE raised Django's
+    RequestDataTooBig inside DRF's parser, which answered 500."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = body(assessment={"status": "initiated", "as_of": "2025-03-01", "summary_en": "x" * 2000})
+    response = post(client, partner_a[1], big, HTTP_IDEMPOTENCY_KEY="big-1")
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "payload_too_large",
+        "message": "The request body is too large: the API accepts at most 1000\xa0bytes.",
+        "details": {},
+    }
+    assert Assessment.objects.count() == 0 and IdempotencyRecord.objects.count() == 0
+    webhook = client.post(
+        "/api/v1/webhooks/",
+        data=json.dumps({"url": "https://93.184.216.34/" + "x" * 2000}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}",
+    )
+    assert webhook.status_code == 413
+
+
 def test_form_encoded_body_is_415(client, commitment, partner_a):
     response = client.post(URL, data={"commitment": "x"}, HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}")
     assert response.status_code == 415

@@ -360,9 +360,11 @@ EXPECTED: list[tuple[str, str, str, tuple]] = [
     (r"^api/v1/\^submissions/", "A", GET, (401, 403, 403, 403, 200, 404, 403)),
     (r"^api/v1/\^submissions/", "B", GET, (401, 403, 403, 403, 404, 200, 403)),
     (r"^api/v1/\^submissions/", ANY, WRITES, (401, 403, 403, 403, 403, 405, 403)),  # key A reads only
-    (r"^api/v1/\^webhooks/", "A", "DELETE", (401, 403, 403, 403, 204, 404, 403)),
-    (r"^api/v1/\^webhooks/", "B", "DELETE", (401, 403, 403, 403, 404, 204, 403)),
-    (r"^api/v1/\^webhooks/", ANY, ANY, (401, 403, 403, 403, 405, 405, 403)),
+    # Webhook endpoints: changing them needs the submit scope (key A reads only).
+    (r"^api/v1/\^webhooks/", "A", "DELETE", (401, 403, 403, 403, 403, 404, 403)),
+    (r"^api/v1/\^webhooks/", "B", "DELETE", (401, 403, 403, 403, 403, 204, 403)),
+    (r"^api/v1/\^webhooks/", ANY, GET, (401, 403, 403, 403, 405, 405, 403)),
+    (r"^api/v1/\^webhooks/", ANY, ANY, (401, 403, 403, 403, 403, 405, 403)),
     # Public API: read-only; unpublished assessments, unreviewed and confidential evidence: 404.
     (r"^api/v1/\^(assessments|evidence)/", "draft_.|submitted_.|secret_.|unreviewed_.", GET, API_404),
     (r"^api/v1/(open-data/|\^\.\*)", ANY, GET, API_404),  # no dump in the test run; unknown paths

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -16,6 +17,7 @@ from django.utils import timezone, translation
 
 from tests import factories as f
 from tracker import services
+from tracker.partners import services as partner_services
 from tracker.partners import webhooks
 from tracker.partners.models import WebhookDelivery, WebhookEndpoint
 from tracker.partners.tasks import deliver_due
@@ -60,7 +62,7 @@ def sender(monkeypatch):
 @pytest.fixture
 def partner(db):
     org = f.make_partner(slug="donor")
-    _key, raw = f.make_api_key(org)
+    _key, raw = f.make_api_key(org, scope="submit")
     return org, raw
 
 
@@ -142,7 +144,7 @@ def test_webhook_endpoints_need_a_partner_key(client, partner):
 def test_partner_cannot_see_or_delete_anothers_endpoint(client, partner):
     register(client, partner[1])
     endpoint = WebhookEndpoint.objects.get()
-    _key, other = f.make_api_key()
+    _key, other = f.make_api_key(scope="submit")
     assert client.get(URL, HTTP_AUTHORIZATION=f"Api-Key {other}").json()["results"] == []
     assert client.delete(f"{URL}{endpoint.pk}/", HTTP_AUTHORIZATION=f"Api-Key {other}").status_code == 404
     assert (
@@ -150,6 +152,35 @@ def test_partner_cannot_see_or_delete_anothers_endpoint(client, partner):
     )
     endpoint.refresh_from_db()
     assert endpoint.is_active is False
+
+
+def test_a_read_scope_key_lists_endpoints_but_cannot_register_or_remove_them(client, partner):
+    """Registering an endpoint makes the tracker send requests where the key
+    holder says: a write, so it needs the submit scope like submissions."""
+    org, submit_raw = partner
+    register(client, submit_raw)
+    endpoint = WebhookEndpoint.objects.get()
+    _key, read_raw = f.make_api_key(org, scope="read")
+    listed = client.get(URL, HTTP_AUTHORIZATION=f"Api-Key {read_raw}").json()["results"]
+    assert [item["id"] for item in listed] == [endpoint.pk]
+    message = (
+        "This API key has the read scope; registering or removing webhooks needs a key with the submit scope."
+    )
+    refused = register(client, read_raw, "https://93.184.216.35/other")
+    assert refused.status_code == 403
+    assert refused.json()["error"] == {"code": "permission_denied", "message": message, "details": {}}
+    removed = client.delete(f"{URL}{endpoint.pk}/", HTTP_AUTHORIZATION=f"Api-Key {read_raw}")
+    assert removed.status_code == 403
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is True and WebhookEndpoint.objects.count() == 1
+
+
+def test_the_service_refuses_a_read_scope_key_too(partner):
+    org, _raw = partner
+    read_key, _read_raw = f.make_api_key(org, scope="read")
+    with pytest.raises(PermissionDenied):
+        partner_services.webhook_endpoint_register(api_key=read_key, organisation=org, url=PUBLIC_URL)
+    assert WebhookEndpoint.objects.count() == 0
 
 
 # --- events, signatures --------------------------------------------------------------------------
@@ -193,7 +224,7 @@ def test_signature_refuses_tampering_and_replay():
 
 def test_every_active_partner_endpoint_gets_the_event(client, partner, sender):
     register(client, partner[1])
-    _k, other = f.make_api_key()
+    _k, other = f.make_api_key(scope="submit")
     register(client, other, "https://93.184.216.35/hook")
     register(client, other, "https://93.184.216.36/hook")
     gone = WebhookEndpoint.objects.get(url="https://93.184.216.36/hook")

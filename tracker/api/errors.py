@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
@@ -45,6 +48,12 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "payload_too_large"
+
+
 def error_body(code: str, message: str, details: object = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details or {}}}
 
@@ -57,6 +66,18 @@ def _as_drf(exc: Exception) -> Exception:
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
+    # Django refuses an oversized body (DATA_UPLOAD_MAX_MEMORY_SIZE) when the
+    # parser reads it; DRF does not catch that, which made a 500.
+    if isinstance(exc, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return PayloadTooLarge(
+            _("The request body is too large: the API accepts at most %(size)s.") % {"size": limit}
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError()
+    if isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith("JSON parse error"):
+        # DRF's JSON parser says "JSON parse error - <Python's message>", in English only.
+        return exceptions.ParseError(_("The request body is not valid JSON."))
     return exc
 
 

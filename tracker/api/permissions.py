@@ -30,3 +30,14 @@ class CanSubmit(IsPartner):
             self.message = IsPartner.message
             return False
         return request.method in permissions.SAFE_METHODS or key.can_submit
+
+
+class CanManageWebhooks(CanSubmit):
+    """Registering or removing an endpoint is a write: it makes the tracker
+    send requests to an address the key holder chooses. A read-scope key (the
+    kind embedded in a dashboard or a script) may list its organisation's
+    endpoints but not change them."""
+
+    message = _(
+        "This API key has the read scope; registering or removing webhooks needs a key with the submit scope."
+    )

@@ -479,11 +479,34 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class PastDateField(serializers.DateField):
+    """A date of the record (an assessment's as_of, a source's date): the
+    models refuse one after today or before 1 January 1960; the schema says
+    so (tracker.api.schema)."""
+
+
+class WebhookUrlField(serializers.URLField):
+    """The schema's URL pattern names the schemes check_webhook_url accepts."""
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        return ("http", "https") if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES else ("https",)
+
+
+PROGRESS_HELP = _(
+    "Defaults to the level's value (or, for stalled, abandoned and unclear, the last level's). "
+    "A level's progress must lie in its band: not_started 0-24, initiated 25-49, in_progress 50-74, "
+    "nearly_complete 75-99, completed 100."
+)
+
+
 class EvidenceInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Evidence.Kind.choices)
     publisher = serializers.CharField(max_length=300)
     title = serializers.CharField(max_length=500)
-    published_on = serializers.DateField(required=False, allow_null=True)
+    published_on = PastDateField(
+        required=False, allow_null=True, help_text=_("From 1 January 1960 to today.")
+    )
     published_on_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     excerpt = serializers.CharField(max_length=1000, required=False, allow_blank=True)
@@ -498,8 +521,10 @@ class EvidenceInputSerializer(StrictSerializer):
 
 class AssessmentInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Status.choices)
-    progress = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
-    as_of = serializers.DateField()
+    progress = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, allow_null=True, help_text=PROGRESS_HELP
+    )
+    as_of = PastDateField(help_text=_("The date of the verdict: from 1 January 1960 to today."))
     as_of_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
     summary_fr = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     summary_en = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -556,7 +581,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointInputSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500)
+    url = WebhookUrlField(max_length=500, help_text=_("HTTPS, on a public address."))
 
 
 class WebhookEndpointSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from django_filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from tracker.models import Assessment
 from tracker.partners import opendata
 from tracker.partners import services as partner_services
 from tracker.partners.models import WebhookEndpoint
+from tracker.public_forms import AsOfForm
 
 from . import selectors
 from . import serializers as s
@@ -40,7 +41,8 @@ from .filters import (
     InstitutionFilter,
 )
 from .pagination import KeysetPagination
-from .permissions import CanSubmit, IsPartner, partner_key
+from .permissions import CanManageWebhooks, CanSubmit, partner_key
+from .schema import IDEMPOTENCY_KEY_SCHEMA, SUBMISSION_EXAMPLES, WEBHOOK_EXAMPLES
 from .throttling import AnonymousThrottle, KeyedThrottle
 
 PAGINATION_PARAMS = {"cursor", "page_size", "ordering"}
@@ -207,10 +209,6 @@ IndicatorViewSet = _keyed_viewset(
 )
 
 
-class AsOfSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False)
-
-
 class StatsView(ApiView, APIView):
     extra_query_params = ("as_of",)
 
@@ -218,22 +216,27 @@ class StatsView(ApiView, APIView):
         summary=_("Dashboard aggregates"),
         parameters=[
             OpenApiParameter(
-                "as_of", OpenApiTypes.DATE, description=_("The tracker as it stood on this date.")
+                "as_of",
+                OpenApiTypes.DATE,
+                description=_("The tracker as it stood on this date (from 1 January 1990 to today)."),
             )
         ],
         responses=s.StatsSerializer,
     )
     def get(self, request):
-        params = AsOfSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return Response(s.StatsSerializer(selectors.stats(params.validated_data.get("as_of"))).data)
+        # The dashboard's own check (not in the future, not before 1990): 2999-01-01
+        # and 0001-01-01 were answered 200 with made-up aggregates.
+        params = AsOfForm(request.query_params)
+        if not params.is_valid():
+            raise ValidationError(params.errors)
+        return Response(s.StatsSerializer(selectors.stats(params.cleaned_data.get("as_of"))).data)
 
 
 # --- partners: submissions and webhooks ------------------------------------------------
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    IDEMPOTENCY_KEY_SCHEMA,
     OpenApiParameter.HEADER,
     description=_(
         "Any unique string (1-255 characters). A retry with the same key and body returns the first "
@@ -249,6 +252,7 @@ IDEMPOTENCY_PARAM = OpenApiParameter(
         request=s.SubmissionInputSerializer,
         responses={201: s.SubmissionSerializer},
         parameters=[IDEMPOTENCY_PARAM],
+        examples=SUBMISSION_EXAMPLES,
     ),
 )
 class SubmissionViewSet(
@@ -317,13 +321,14 @@ class SubmissionViewSet(
         summary=_("Register an HTTPS webhook endpoint"),
         request=s.WebhookEndpointInputSerializer,
         responses={201: s.WebhookEndpointCreatedSerializer},
+        examples=WEBHOOK_EXAMPLES,
     ),
     destroy=extend_schema(summary=_("Deactivate a webhook endpoint")),
 )
 class WebhookViewSet(
     ApiView, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
-    permission_classes = [IsPartner]
+    permission_classes = [CanManageWebhooks]
     serializer_class = s.WebhookEndpointSerializer
     pagination_class = KeysetPagination
     lookup_value_regex = "[0-9]+"

@@ -169,7 +169,7 @@ def webhook_endpoint_register(
     in the admin). The URL must be HTTPS on a public address."""
     if api_key is None:
         require_perm(actor, "partners.add_webhookendpoint")
-    elif api_key.organisation_id != organisation.pk or not api_key.is_usable():
+    elif api_key.organisation_id != organisation.pk or not api_key.is_usable() or not api_key.can_submit:
         raise PermissionDenied(_("This API key cannot register endpoints for this organisation."))
     if organisation.kind != Organisation.Kind.PARTNER:
         raise ValidationError(
@@ -188,6 +188,8 @@ def webhook_endpoint_register(
 def webhook_endpoint_deactivate(*, api_key: ApiKey, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     if api_key.organisation_id != endpoint.organisation_id:
         raise PermissionDenied(_("This endpoint belongs to another organisation."))
+    if not api_key.is_usable() or not api_key.can_submit:
+        raise PermissionDenied(_("This API key cannot register endpoints for this organisation."))
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     locked.is_active = False
     locked.save(update_fields=["is_active", "updated_at"])
