@@ -179,3 +179,24 @@ def test_list_pages_add_button_reads_naturally_in_french(client, settings, model
     html = response.content.decode()
     assert label in html
     assert "Ajouter engagement" not in html and "Ajouter preuve" not in html
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("", "Enter the six-digit code of your authenticator app, or one of your recovery codes."),
+        ("000000", "This code is not valid: type the six digits your authenticator app shows now"),
+    ],
+)
+def test_login_errors_speak_of_the_code_not_an_otp_token(client, code, message):
+    editor = f.make_editor(username="coded-editor")
+    editor.set_password("a-long-uncommon-passphrase")
+    editor.save()
+    f.make_totp_device(editor)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "coded-editor", "password": "a-long-uncommon-passphrase", "otp_token": code},
+    )
+    html = response.content.decode()
+    assert message in html
+    assert "OTP token" not in html and "Invalid token" not in html

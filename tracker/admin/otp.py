@@ -6,6 +6,7 @@ in by password only to reach the self-service set-up page, and nothing else
 from __future__ import annotations
 
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,6 +18,19 @@ class TrackerOTPAuthenticationForm(OTPAdminAuthenticationForm):
     """django-otp asks the person to pick a device first; here the code picks
     it: six digits are an authenticator code, anything else a recovery code.
     Only that one device is tried (no failed attempt is charged to the other)."""
+
+    # The page calls it a "code" (django-otp says "OTP token": jargon, and
+    # "jeton OTP" in French).
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": _(
+            "Enter the six-digit code of your authenticator app, or one of your recovery codes."
+        ),
+        "invalid_token": _(
+            "This code is not valid: type the six digits your authenticator app shows now, "
+            "or a recovery code you have not used yet."
+        ),
+    }
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)
