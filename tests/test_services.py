@@ -472,6 +472,33 @@ def test_measurement_update_refuses_evidence_of_another_commitment(editor, indic
     assert m.evidence is None and m.history.count() == 1
 
 
+def test_indicator_cannot_become_a_percentage_over_its_measurements(editor, staff_count):
+    services.measurement_record(
+        actor=editor, indicator=staff_count, measured_on=dt.date(2015, 1, 1), value=4000
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.indicator_update(actor=editor, indicator=staff_count, unit="percent")
+    assert messages(exc) == [
+        "Measurements of more than 100 are recorded: this indicator cannot become a percentage."
+    ]
+    staff_count.refresh_from_db()
+    assert (staff_count.unit, staff_count.version, staff_count.history.count()) == ("count", 1, 1)
+
+
+def test_indicator_split_by_sex_cannot_be_removed_under_split_measurements(editor, staff_count):
+    services.measurement_record(
+        actor=editor, indicator=staff_count, measured_on=dt.date(2015, 1, 1), value=4000, value_women=100
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.indicator_update(actor=editor, indicator=staff_count, disaggregated_by_sex=False)
+    assert messages(exc) == ["Measurements split by sex are recorded: the split cannot be removed."]
+    staff_count.refresh_from_db()
+    assert staff_count.disaggregated_by_sex and staff_count.version == 1
+    # Without such measurements both changes are allowed.
+    other = services.indicator_create(actor=editor, commitment=staff_count.commitment, key="k", name_fr="K")
+    services.indicator_update(actor=editor, indicator=other, unit="percent", disaggregated_by_sex=False)
+
+
 def test_stalled_keeps_last_level_even_with_a_stale_commitment_object(editor, reviewer):
     commitment = f.make_commitment(actor=editor)
     stale = Commitment.objects.get(pk=commitment.pk)  # read before any publication

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tracker.models import Evidence, Indicator, Measurement
@@ -92,7 +93,34 @@ def evidence_update(
 def indicator_update(
     *, actor: AbstractBaseUser, indicator: Indicator, expected_version: int | None = None, **fields: object
 ) -> Indicator:
+    require_perm(actor, "tracker.change_indicator")  # before any rule: no hints to the unauthorised
+    _check_measurements_fit(indicator, fields)
     return _update(actor, indicator, INDICATOR_FIELDS, fields, expected_version)
+
+
+def _check_measurements_fit(indicator: Indicator, fields: dict) -> None:
+    """An indicator's unit or split by sex cannot change under measurements
+    recorded for the old one (measurement_check's rules, seen from the indicator)."""
+    measurements = Measurement.objects.filter(indicator_id=indicator.pk)
+    if fields.get("unit") == Indicator.Unit.PERCENT and measurements.filter(value__gt=100).exists():
+        raise ValidationError(
+            {
+                "unit": _(
+                    "Measurements of more than 100 are recorded: this indicator cannot become a percentage."
+                )
+            },
+            code="measurements_over_100",
+        )
+    split = measurements.filter(Q(value_women__isnull=False) | Q(value_men__isnull=False))
+    if fields.get("disaggregated_by_sex") is False and split.exists():
+        raise ValidationError(
+            {
+                "disaggregated_by_sex": _(
+                    "Measurements split by sex are recorded: the split cannot be removed."
+                )
+            },
+            code="measurements_split",
+        )
 
 
 @transaction.atomic
