@@ -1,7 +1,9 @@
 """The public read endpoints of /api/v1/: content, public rules, filters,
 search, ordering, keyset pagination, query ceilings, conditional GET, errors."""
 
+import base64
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -269,6 +271,28 @@ def test_keyset_pages_cover_everything_once_in_every_ordering(client, db):
             url = body["next"]
         assert sorted(seen) == [f"K-{i:02d}" for i in range(7)], ordering
         assert len(seen) == 7
+
+
+def _forged_cursor(ordering: str, value: object, tie: object) -> str:
+    raw = json.dumps({"o": ordering, "v": value, "t": tie}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "path, ordering, value, tie",
+    [
+        ("commitments", "progress", "abc", "LPS-2017-01"),  # was a 500
+        ("pillars", "order", "zz", "defence"),  # was a 500
+        ("commitments", "due_date", "not-a-date", "LPS-2017-01"),  # was a 400 without "cursor"
+        ("assessments", "published", "2024-01-01T00:00:00+00:00", "x"),
+        ("evidence", "id", 1, "2024-01-01"),
+    ],
+)
+def test_a_forged_cursor_is_a_400_naming_the_cursor(client, record, path, ordering, value, tie):
+    cursor = _forged_cursor(ordering, value, tie)
+    response = client.get(f"{API}/{path}/?ordering={ordering}&cursor={cursor}")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"cursor": ["This cursor is not valid."]}
 
 
 def test_cursor_is_bound_to_its_ordering(client, record):
