@@ -285,3 +285,12 @@ def test_changes_page_ignores_unpublished_assessments(client, with_hidden_things
     assert response.context["page"].paginator.count == 0
     html = response.content.decode()
     assert "Caché" not in html and "Source confidentielle" not in html
+
+
+def test_methodology_version_date_is_written_in_the_language(client, db):
+    html = client.get(reverse("tracker:methodology")).content.decode()
+    assert "Version 1.0 (adoptée le 23 novembre 2026)" in html
+    assert "2026-11-23" not in html
+    html = client.get(reverse("tracker:methodology"), **EN).content.decode()
+    assert "Version 1.0 (adopted 23 November 2026)" in html
+    assert '<table class="rows">' in html

@@ -332,7 +332,7 @@ def _published_span() -> dict:
 
 def methodology_page(request: HttpRequest) -> HttpResponse:
     versions = [
-        {"number": number, **version}
+        {"number": number, "adopted_on": dt.date.fromisoformat(version["adopted"]), **version}
         for number, version in sorted(methodology.VERSIONS.items(), reverse=True)
     ]
     context = {"versions": versions, "current": methodology.CURRENT_VERSION}
