@@ -148,3 +148,20 @@ def test_editor_home_query_count_does_not_grow(client, django_assert_max_num_que
         response = client.get(reverse("editorial:home"))
     assert section(response, "drafts").total == 12
     assert section(response, "partner_waiting").total == 12
+
+
+def test_a_long_section_links_to_the_full_filtered_list(client, monkeypatch):
+    monkeypatch.setattr("tracker.editorial.selectors.LIST_LIMIT", 1)
+    editor, reviewer = f.make_editor(), f.make_reviewer()
+    commitment = f.make_commitment(actor=editor)
+    for _ in range(2):
+        services.assessment_submit(actor=editor, assessment=f.make_assessment(commitment, author=editor))
+    f.login_staff(client, reviewer)
+    html = client.get(reverse("editorial:home")).content.decode()
+    queue = reverse("admin:tracker_assessment_changelist") + "?review_state__exact=submitted"
+    assert f'Showing 1 of 2. <a href="{queue}">See them all in the list of assessments</a>' in html
+    listed = client.get(queue)
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 2
+    # A section that shows every row has no link.
+    assert "review_state__exact=draft" not in html
