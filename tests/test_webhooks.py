@@ -183,6 +183,17 @@ def test_the_service_refuses_a_read_scope_key_too(partner):
     assert WebhookEndpoint.objects.count() == 0
 
 
+@pytest.mark.parametrize("n", [1, 5])
+def test_endpoint_list_query_count_is_constant(client, partner, django_assert_max_num_queries, n):
+    org, raw = partner
+    for i in range(n):
+        WebhookEndpoint.objects.create(organisation=org, url=f"https://93.184.216.{i + 1}/hook", secret="s")
+    client.get(URL, HTTP_AUTHORIZATION=f"Api-Key {raw}")  # last use recorded once a minute
+    with django_assert_max_num_queries(3):
+        response = client.get(URL, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert len(response.json()["results"]) == n
+
+
 # --- events, signatures --------------------------------------------------------------------------
 
 
