@@ -286,6 +286,7 @@ def _forged_cursor(ordering: str, value: object, tie: object) -> str:
         ("commitments", "due_date", "not-a-date", "LPS-2017-01"),  # was a 400 without "cursor"
         ("assessments", "published", "2024-01-01T00:00:00+00:00", "x"),
         ("evidence", "id", 1, "2024-01-01"),
+        ("commitments", "reference", "LPS\x00", "LPS\x00"),  # PostgreSQL refuses NUL: a 500 there
     ],
 )
 def test_a_forged_cursor_is_a_400_naming_the_cursor(client, record, path, ordering, value, tie):

@@ -39,6 +39,9 @@ def _decode(raw: str) -> dict:
         raise ValidationError({"cursor": [_("This cursor is not valid.")]})
     if not all(isinstance(data[k], str | int) for k in ("v", "t")):
         raise ValidationError({"cursor": [_("This cursor is not valid.")]})
+    # PostgreSQL refuses NUL in a string literal (a 500 there, not on SQLite).
+    if any(isinstance(data[k], str) and "\x00" in data[k] for k in ("v", "t")):
+        raise ValidationError({"cursor": [_("This cursor is not valid.")]})
     return data
 
 
