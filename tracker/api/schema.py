@@ -242,6 +242,13 @@ class ApiAutoSchema(AutoSchema):
         example = {"error": {"code": error_code, "message": message, "details": details}}
         for media in response.get("content", {}).values():
             media["examples"] = {error_code: {"value": example}}
+        if code == "429":
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before the next request.",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            }
         return response
 
 
