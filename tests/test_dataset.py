@@ -133,6 +133,14 @@ def test_measurements_cite_evidence_of_the_same_commitment():
         assert measurement.evidence.commitment_id == measurement.indicator.commitment_id
 
 
+def test_every_measurement_shows_its_source_to_the_public():
+    """The public pages link a figure to its evidence only when that evidence is
+    public, i.e. cited by a published assessment (EvidenceQuerySet.public)."""
+    public = set(Evidence.objects.public().values_list("pk", flat=True))
+    hidden = Measurement.objects.exclude(evidence_id__in=public).values_list("indicator__key", "measured_on")
+    assert list(hidden) == []
+
+
 def test_status_histories_are_in_date_order_and_current_status_is_the_latest():
     for commitment in Commitment.objects.all():
         history = list(
