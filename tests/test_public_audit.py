@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.template import Context, Template
@@ -44,6 +45,14 @@ EXPECTED_FR = {
     "Level": "Niveau",
     "Filters and sorting": "Filtres et tri",
 }
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A request in English leaves English active in the thread (LocaleMiddleware
+    does not switch back): give the next test module the default language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
