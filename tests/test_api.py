@@ -538,6 +538,8 @@ def test_every_error_status_has_the_error_body_and_an_example(client, db):
             if method in ("post", "delete"):
                 assert "413" in operation["responses"], (path, method)
             assert operation["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    (fmt,) = paths["/api/v1/open-data/{fmt}/"]["get"]["parameters"]
+    assert fmt["schema"] == {"type": "string", "enum": ["csv", "json"]}
     post = paths["/api/v1/submissions/"]["post"]
     (header,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
     assert header["schema"] == IDEMPOTENCY_KEY_SCHEMA

@@ -377,6 +377,7 @@ class OpenDataFileView(ApiView, APIView):
     @extend_schema(
         summary=_("Download the latest dump"),
         operation_id="open_data_download",
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=sorted(opendata.FILES))],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request, fmt: str):
