@@ -23,6 +23,13 @@ from tracker.backup import DATA_FILE, MANIFEST_FILE, MEDIA_DIR, sha256_file
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def own_media_root(settings, tmp_path):
+    """A media root of this test's own: the backup copies every stored file,
+    so files other tests left in the shared one must not count here."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def record(db):
     editor, reviewer = factories.make_editor(), factories.make_reviewer()
@@ -50,9 +57,11 @@ def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db
-def test_restore_into_a_fresh_database_gives_identical_data_and_files(record, tmp_path):
+def test_restore_into_a_fresh_database_gives_identical_data_and_files(record, tmp_path, record_property):
     call_command("backup_data", "--output", str(tmp_path / "original"))
     manifest = json.loads((tmp_path / "original" / MANIFEST_FILE).read_text())
+    record_property("objects", manifest["objects"])
+    record_property("files", len(manifest["files"]))
     assert len(manifest["files"]) == 6 and manifest["objects"] > 20
 
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}

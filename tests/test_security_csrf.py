@@ -46,7 +46,7 @@ def session_client(db):
 
 
 @pytest.mark.django_db
-def test_every_write_without_csrf_token_is_refused(session_client):
+def test_every_write_without_csrf_token_is_refused(session_client, record_property):
     before, users_before = snapshot(), get_user_model().objects.count()
     accepted, tried = [], 0
     for url in all_urls():
@@ -61,6 +61,8 @@ def test_every_write_without_csrf_token_is_refused(session_client):
                 accepted.append((method, url, response.status_code))
     assert accepted == []
     assert snapshot() == before and get_user_model().objects.count() == users_before
+    record_property("urls", len(all_urls()))
+    record_property("writes_refused", tried)
     assert tried >= 50  # the admin alone has dozens of URLs
 
 

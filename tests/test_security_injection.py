@@ -89,7 +89,7 @@ def record(db):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("url", "params"), list_endpoints(), ids=[e[0] for e in list_endpoints()])
-def test_sql_injection_on_every_list_parameter(record, url, params):
+def test_sql_injection_on_every_list_parameter(record, url, params, record_property):
     client = Client()
     cache.clear()
     if client.get(url).status_code in {401, 403}:
@@ -108,6 +108,8 @@ def test_sql_injection_on_every_list_parameter(record, url, params):
             tried += 1
             if response.status_code not in ALLOWED_STATUSES or elapsed > 2.5:
                 failures.append((param, payload[:40], response.status_code, round(elapsed, 2)))
+    record_property("requests", tried)
+    record_property("parameters", len(params))
     assert failures == []
     assert snapshot() == before
     assert tried == len(params) * len(SQLI_PAYLOADS)
