@@ -303,3 +303,10 @@ def test_methodology_version_date_is_written_in_the_language(client, db):
     html = client.get(reverse("tracker:methodology"), **EN).content.decode()
     assert "Version 1.0 (adopted 23 November 2026)" in html
     assert '<table class="rows">' in html
+
+
+def test_feed_entries_write_1er_in_french(client, world):
+    body = client.get(reverse("tracker:changes-feed")).content.decode()
+    assert "Parent — 1er janvier 2020." in body
+    body = client.get(reverse("tracker:changes-feed"), **EN).content.decode()
+    assert "Parent — 1 January 2020." in body

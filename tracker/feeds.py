@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from tracker import selectors
 from tracker.models import Assessment, Commitment
-from tracker.models.base import format_partial_date
+from tracker.templatetags.tracker_public import partial_date
 
 # The <updated> of a feed with no entry: a fixed date, not "now" (Django's
 # default), so an empty feed does not look new to a reader at every poll and
@@ -50,7 +50,7 @@ class ChangesFeed(Feed):
         return f"{item.commitment.reference}{colon} {item.get_status_display()} ({item.progress} %)"
 
     def item_description(self, item: Assessment) -> str:
-        when = format_partial_date(item.as_of, item.as_of_precision)
+        when = partial_date(item.as_of, item.as_of_precision)  # "1er janvier 2024" in French
         return f"{item.commitment.title} — {when}. {item.summary}"
 
     def item_link(self, item: Assessment) -> str:
