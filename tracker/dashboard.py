@@ -14,6 +14,10 @@ browser has the page gets a 304 without a body until something changes.
 There is no Last-Modified: the version is not a time, and the page also
 changes with the date and the language. The response is `private, no-cache`
 (revalidated every time) and varies on Accept-Language and Cookie.
+
+After every write the figures are computed again in the background (`warm`,
+queued by tracker/insights/version.py once the write commits), so readers
+normally find them cached.
 """
 
 from __future__ import annotations
@@ -56,13 +60,33 @@ def _state(request: HttpRequest) -> dict | None:
             except Exception:  # no cache: the page is still served, uncached
                 logger.exception("dashboard: no record version, serving uncached")
             else:
-                day = as_of or stats.today()
-                parts = (version, translation.get_language(), bool(as_of), day.isoformat())
-                state = {"key": "dashboard:content:" + ":".join(map(str, parts)), "parts": parts}
+                state = _key_parts(version, as_of)
         if state is not None:
             state.update(form=form, as_of=as_of)
         setattr(request, _STATE, state)
     return getattr(request, _STATE)
+
+
+def _key_parts(version: str, as_of: dt.date | None) -> dict:
+    """The cache key of the figures in the active language, and its parts."""
+    day = as_of or stats.today()
+    parts = (version, translation.get_language(), bool(as_of), day.isoformat())
+    return {"key": "dashboard:content:" + ":".join(map(str, parts)), "parts": parts}
+
+
+def warm() -> list[str]:
+    """Render today's figures into the cache in every language, unless they are
+    there already (the task queued after each write's commit, so that no reader
+    pays for the first computation). Returns the keys written."""
+    version = record_version()
+    written = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            key = _key_parts(version, None)["key"]
+            if cache.get(key) is None:
+                cache.set(key, _content(None), CACHE_SECONDS)
+                written.append(key)
+    return written
 
 
 def dashboard_etag(request: HttpRequest) -> str | None:

@@ -14,8 +14,11 @@ of that past); unpublished assessments never count.
 Every aggregate is a constant number of queries whatever the number of rows:
 statuses are computed in SQL (a correlated subquery per commitment when D is
 given, the denormalised `current_status` otherwise) and grouped there. The
-quarterly trend reads every quarter end in one pass over the published
-assessments (a window function), not one aggregate per quarter.
+overall counts, the pillar and framework breakdowns and the overdue count
+come from one grouped query over the commitments (`commitment_groups`). The
+quarterly trend's closed quarters are stored (tracker/insights/trend.py),
+computed when missing in one pass over the published assessments (a window
+function); only the last point (today, or the date looked back at) is live.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
     F,
@@ -35,6 +40,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -131,17 +137,7 @@ def status_counts(queryset: QuerySet, as_of: dt.date | None, outer: str = "pk", 
         .values("shown_status")
         .annotate(n=Count("pk"), progress=Sum("shown_progress"))
     )
-    counts = empty_counts()
-    progress_total = 0
-    for row in rows:
-        counts[row["shown_status"]] = row["n"]
-        progress_total += row["progress"] or 0
-    total = sum(counts.values())
-    return {
-        "counts": counts,
-        "total": total,
-        "average_progress": round(progress_total / total) if total else 0,
-    }
+    return _counts_of(rows)
 
 
 def _grouped(queryset: QuerySet, key: str, as_of: dt.date | None, outer: str, prefix: str) -> dict:
@@ -151,12 +147,7 @@ def _grouped(queryset: QuerySet, key: str, as_of: dt.date | None, outer: str, pr
         .values(key, "shown_status")
         .annotate(n=Count("pk"), progress=Sum("shown_progress"))
     )
-    grouped: dict = {}
-    for row in rows:
-        entry = grouped.setdefault(row[key], {"counts": empty_counts(), "progress_total": 0})
-        entry["counts"][row["shown_status"]] += row["n"]
-        entry["progress_total"] += row["progress"] or 0
-    return grouped
+    return _grouped_from(rows, key)
 
 
 def _rows(grouped: dict, objects: Iterable, ident: str) -> list[dict]:
@@ -179,19 +170,62 @@ def _rows(grouped: dict, objects: Iterable, ident: str) -> list[dict]:
     return rows
 
 
-def breakdowns(as_of: dt.date | None) -> dict[str, list[dict]]:
-    """Status counts per pillar, framework, institution (any role) and region."""
-    commitments = Commitment.objects.all()
+def commitment_groups(as_of: dt.date | None) -> list[dict]:
+    """One query over the commitments: how many, and their progress, per
+    (pillar, framework, status as of the date, overdue on that date). The
+    overall counts, the pillar and framework breakdowns and the overdue count
+    all add up from these few hundred rows (`_counts_of`, `_grouped_from`)."""
+    on = as_of or today()
+    late = Case(When(due_date__lt=on, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return list(
+        Commitment.objects.annotate(**status_expressions(as_of), late=late)
+        .order_by()
+        .values("pillar_id", "framework_id", "shown_status", "late")
+        .annotate(n=Count("pk"), progress=Sum("shown_progress"))
+    )
+
+
+def _counts_of(groups: Iterable[dict]) -> dict:
+    """Counts per status, total and average progress from grouped rows."""
+    counts = empty_counts()
+    progress_total = 0
+    for row in groups:
+        counts[row["shown_status"]] += row["n"]
+        progress_total += row["progress"] or 0
+    total = sum(counts.values())
+    return {
+        "counts": counts,
+        "total": total,
+        "average_progress": round(progress_total / total) if total else 0,
+    }
+
+
+def _grouped_from(groups: Iterable[dict], key: str) -> dict:
+    """Per value of `key`: counts per status and progress total, from grouped rows."""
+    grouped: dict = {}
+    for row in groups:
+        entry = grouped.setdefault(row[key], {"counts": empty_counts(), "progress_total": 0})
+        entry["counts"][row["shown_status"]] += row["n"]
+        entry["progress_total"] += row["progress"] or 0
+    return grouped
+
+
+def _overdue_count(groups: list[dict]) -> int:
+    return sum(row["n"] for row in groups if row["late"] and row["shown_status"] not in FINISHED)
+
+
+def breakdowns(as_of: dt.date | None, groups: list[dict] | None = None) -> dict[str, list[dict]]:
+    """Status counts per pillar, framework, institution (any role) and region.
+    `groups`: `commitment_groups(as_of)` when the caller has it already."""
+    groups = commitment_groups(as_of) if groups is None else groups
     regions_through = Commitment.regions.through.objects.all()
     inst = _grouped(
         CommitmentInstitution.objects.all(), "institution_id", as_of, "commitment_id", "commitment__"
     )
     reg = _grouped(regions_through, "region_id", as_of, "commitment_id", "commitment__")
     return {
-        "pillar": _rows(_grouped(commitments, "pillar_id", as_of, "pk", ""), Pillar.objects.all(), "slug"),
-        "framework": _rows(
-            _grouped(commitments, "framework_id", as_of, "pk", ""), Framework.objects.all(), "code"
-        ),
+        "pillar": _rows(_grouped_from(groups, "pillar_id"), Pillar.objects.all(), "slug"),
+        "framework": _rows(_grouped_from(groups, "framework_id"), Framework.objects.all(), "code"),
         "institution": _rows(inst, Institution.objects.filter(pk__in=list(inst)), "slug"),
         "region": _rows(reg, Region.objects.all(), "slug"),
     }
@@ -210,20 +244,24 @@ def _commitment_row(c: Commitment) -> dict:
     }
 
 
-def overdue(as_of: dt.date | None, limit: int = OVERDUE_SHOWN) -> dict:
+def overdue(as_of: dt.date | None, limit: int = OVERDUE_SHOWN, count: int | None = None) -> dict:
+    """The overdue count and the first `limit` overdue commitments by due date
+    (`count`: from `commitment_groups`, when the caller has it)."""
     on = as_of or today()
     queryset = with_status_as_of(Commitment.objects.all(), as_of).filter(overdue_q(on))
     shown = list(queryset.order_by("due_date", "reference")[:limit])
-    return {"count": queryset.count(), "commitments": [_commitment_row(c) for c in shown]}
+    return {
+        "count": queryset.count() if count is None else count,
+        "commitments": [_commitment_row(c) for c in shown],
+    }
 
 
 def latest_changes(as_of: dt.date | None, limit: int = LATEST_CHANGES) -> list[dict]:
-    """The latest published assessments (by the date they describe) up to `as_of`."""
+    """The latest published assessments (by the date they describe) up to `as_of`:
+    the first rows of the partial index `tracker_ass_published_recent`."""
     queryset = Assessment.objects.published().select_related("commitment")
     if as_of is not None:
         queryset = queryset.as_of(as_of)
-    else:
-        queryset = queryset.filter(_among_the_latest(limit))
     return [
         {
             "reference": a.commitment.reference,
@@ -239,28 +277,6 @@ def latest_changes(as_of: dt.date | None, limit: int = LATEST_CHANGES) -> list[d
         }
         for a in queryset.latest_first()[:limit]
     ]
-
-
-def _among_the_latest(limit: int) -> Q:
-    """Where today's `limit` latest published assessments must be, so that the
-    database does not sort every published assessment to find them.
-
-    A commitment's `status_as_of` is the `as_of` of its latest published
-    assessment (written by `commitment_refresh_status`). Let X be the
-    `limit`-th highest `status_as_of`: `limit` commitments have a published
-    assessment dated X or later, so the `limit` latest are all dated X or
-    later, and each belongs to a commitment whose `status_as_of` is X or
-    later. Both conditions are served by indexes (a top-N over the
-    commitments, then `(commitment, review_state, as_of)`)."""
-    floor = Coalesce(
-        Subquery(
-            Commitment.objects.filter(status_as_of__isnull=False)
-            .order_by("-status_as_of")
-            .values("status_as_of")[limit - 1 : limit]
-        ),
-        Value(dt.date.min),
-    )
-    return Q(as_of__gte=floor, commitment__in=Commitment.objects.filter(status_as_of__gte=floor))
 
 
 def quarter_end(day: dt.date) -> dt.date:
@@ -331,39 +347,134 @@ def _shown_spans_sql(days: list[dt.date]) -> tuple[str, list]:
     return sql, [Assessment.ReviewState.PUBLISHED.value, days[-1], *first_params, *end_params]
 
 
-def status_counts_on(days: list[dt.date]) -> list[dict]:
-    """`status_counts(Commitment.objects.all(), day)` for every day (ascending),
-    in two queries whatever the number of days or rows (see `_shown_spans_sql`)."""
-    if not days:
-        return []
-    total = Commitment.objects.count()
+def shown_on(days: list[dt.date]) -> dict[dt.date, tuple[dict[str, int], int]]:
+    """For each day (ascending): the commitments per status and their progress
+    total, counting only those with a published assessment by that day; one
+    pass over the published assessments (see `_shown_spans_sql`)."""
     sql, params = _shown_spans_sql(days)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    points = [{"counts": empty_counts(), "progress_total": 0} for _ in days]
+    points = [({}, 0) for _ in days]
     for first, end, status, count, progress in rows:
-        for point in points[first:end]:
-            point["counts"][status] += count
-            point["progress_total"] += progress or 0
+        for n in range(first, end):
+            counts, total = points[n]
+            counts[status] = counts.get(status, 0) + count
+            points[n] = (counts, total + (progress or 0))
+    return dict(zip(days, points, strict=True))
+
+
+def _live_on(day: dt.date) -> tuple[dict[str, int], int, int]:
+    """Every commitment's status on `day` in one pass over the commitments:
+    (counts per status, progress total, number of commitments).
+
+    The denormalised status is the latest published assessment's, dated
+    `status_as_of`: when that is on or before the day, it is also the status
+    on the day; none (NULL) means nothing published, "not started". Only the
+    commitments with a later `status_as_of` (none or few for today; a date
+    in the past: many) need the correlated look-up of `latest_published`."""
+    latest = latest_published(day)
+    status = Case(
+        When(status_as_of__isnull=True, then=Value(Status.NOT_STARTED.value)),
+        When(status_as_of__lte=day, then=F("current_status")),
+        default=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_STARTED.value)),
+    )
+    progress = Case(
+        When(status_as_of__isnull=True, then=Value(0)),
+        When(status_as_of__lte=day, then=F("current_progress")),
+        default=Coalesce(Subquery(latest.values("progress")[:1]), Value(0)),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Commitment.objects.annotate(day_status=status, day_progress=progress)
+        .order_by()
+        .values("day_status")
+        .annotate(n=Count("pk"), progress=Sum("day_progress"))
+    )
+    counts, progress_total = {}, 0
+    for row in rows:
+        counts[row["day_status"]] = row["n"]
+        progress_total += row["progress"] or 0
+    return counts, progress_total, sum(counts.values())
+
+
+def _from_groups(groups: list[dict], as_of: dt.date | None, day: dt.date) -> tuple[dict[str, int], int, int]:
+    """`_live_on(day)` from `commitment_groups(as_of)`, whose day is `day`.
+
+    As of a date, the groups' statuses are already those of that day. For
+    today they are the denormalised ones, which differ only for commitments
+    whose latest published assessment is dated after today (none, unless
+    some were published with a future date): one query, on the index of
+    `status_as_of`, swaps those for their status on the day."""
+    counts: dict[str, int] = {}
+    progress_total = 0
+    for row in groups:
+        counts[row["shown_status"]] = counts.get(row["shown_status"], 0) + row["n"]
+        progress_total += row["progress"] or 0
+    if as_of is None:
+        ahead = with_status_as_of(Commitment.objects.filter(status_as_of__gt=day), day).values_list(
+            "current_status", "current_progress", "shown_status", "shown_progress"
+        )
+        for status, progress, day_status, day_progress in ahead:
+            counts[status] -= 1
+            counts[day_status] = counts.get(day_status, 0) + 1
+            progress_total += day_progress - progress
+    return counts, progress_total, sum(counts.values())
+
+
+def status_counts_on(
+    days: list[dt.date], groups: list[dict] | None = None, as_of: dt.date | None = None
+) -> list[dict]:
+    """`status_counts(Commitment.objects.all(), day)` for every day (ascending).
+
+    Closed quarters (a quarter end before today) come from the stored trend
+    (tracker/insights/trend.py: one query; the missing ones computed in one
+    pass over the published assessments and stored); any other day (today,
+    a date being looked back at) is computed live over the commitments
+    (`_live_on`), which also gives the number of commitments. `groups`:
+    `commitment_groups(as_of)` when the caller has it; that day's point is
+    then read from it (`_from_groups`)."""
+    if not days:
+        return []
+    from tracker.insights import trend as stored_trend  # the insights app imports this module
+
+    on = today()
+    closed = [day for day in days if stored_trend.is_closed(day, on)]
+    figures = stored_trend.figures(closed)
+    total = None
+    for day in days:
+        if day not in figures:
+            if groups is not None and day == (as_of or on):
+                counts, progress, total = _from_groups(groups, as_of, day)
+            else:
+                counts, progress, total = _live_on(day)
+            figures[day] = (counts, progress)
+    if total is None:
+        total = sum(row["n"] for row in groups) if groups is not None else Commitment.objects.count()
     results = []
-    for point in points:
-        counts = point["counts"]
+    for day in days:
+        shown, progress_total = figures[day]
+        counts = empty_counts()
+        for status, n in shown.items():
+            counts[status] += n
         # Commitments with no published assessment by that day: not started, 0 %.
         counts[Status.NOT_STARTED.value] += total - sum(counts.values())
         results.append(
             {
                 "counts": counts,
                 "total": total,
-                "average_progress": round(point["progress_total"] / total) if total else 0,
+                "average_progress": round(progress_total / total) if total else 0,
             }
         )
     return results
 
 
-def trend(as_of: dt.date | None, quarters: int = MAX_TREND_QUARTERS) -> list[dict]:
+def trend(
+    as_of: dt.date | None, quarters: int = MAX_TREND_QUARTERS, groups: list[dict] | None = None
+) -> list[dict]:
     """Status counts at the end of each quarter, from the first published
-    assessment (at most `quarters` quarters back) to `as_of` (three queries)."""
+    assessment (at most `quarters` quarters back) to `as_of`: the first
+    published date, the stored closed quarters, and today (or `as_of`) live."""
     end = as_of or today()
     first = Assessment.objects.published().filter(as_of__lte=end).order_by("as_of").values("as_of").first()
     if first is None:
@@ -371,19 +482,20 @@ def trend(as_of: dt.date | None, quarters: int = MAX_TREND_QUARTERS) -> list[dic
     days = quarter_days(end, first["as_of"], quarters)
     return [
         {"date": day, "label": quarter_label(day), **counts}
-        for day, counts in zip(days, status_counts_on(days), strict=True)
+        for day, counts in zip(days, status_counts_on(days, groups, as_of), strict=True)
     ]
 
 
 def dashboard_stats(as_of: dt.date | None = None) -> dict:
     """Everything the dashboard shows (also served by the API's stats endpoint)."""
+    groups = commitment_groups(as_of)
     return {
         "as_of": as_of,
-        "overall": status_counts(Commitment.objects.all(), as_of),
-        "breakdowns": breakdowns(as_of),
-        "overdue": overdue(as_of),
+        "overall": _counts_of(groups),
+        "breakdowns": breakdowns(as_of, groups),
+        "overdue": overdue(as_of, count=_overdue_count(groups)),
         "latest_changes": latest_changes(as_of),
-        "trend": trend(as_of),
+        "trend": trend(as_of, groups=groups),
     }
 
 

@@ -8,6 +8,9 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Dashboard insights")
 
     def ready(self) -> None:
-        from tracker.insights import version
+        from tracker.insights import trend, version
 
+        # The trend's invalidation first: it runs in the writing transaction,
+        # before the token's bump on commit and the warming that follows it.
+        trend.connect_signals()
         version.connect_signals()

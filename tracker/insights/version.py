@@ -18,6 +18,10 @@ can make the dashboard serve stale figures:
   no signal (bulk inserts such as `generate_benchmark_data`, another
   program writing to the database).
 
+Once the write has committed and the token is replaced, a task computes the
+figures again (`schedule_warming`, tracker/insights/tasks.py), so that the
+first reader after a publication finds them cached.
+
 The token is kept per database (its name is part of the token's cache key):
 several databases may share one Redis (the benchmark's `bench_<size>`
 databases do), and a write to one must not empty the others' caches.
@@ -37,6 +41,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "insights:record-token:"
+WARMING_PREFIX = "insights:warming-queued:"
+WARMING_WAIT = 300  # seconds: a lost task does not stop warming for longer
 # Models of these apps are what the dashboard shows.
 WATCHED_APPS = frozenset({"tracker"})
 
@@ -97,7 +103,40 @@ def _changed(sender, **kwargs) -> None:
     if kwargs.get("action", "post_")[:5] != "post_":  # m2m_changed: pre_add, pre_remove, pre_clear
         return
     bump()
-    transaction.on_commit(bump, using=kwargs.get("using"), robust=True)
+    using = kwargs.get("using")
+    if not _after_commit_pending(using):  # once per transaction, however many rows it writes
+        transaction.on_commit(_after_commit, using=using, robust=True)
+
+
+def _after_commit() -> None:
+    bump()
+    schedule_warming()  # after the bump: the task must see the new version
+
+
+def _after_commit_pending(using: str | None) -> bool:
+    """Whether this transaction has queued `_after_commit` already (Django keeps
+    the callbacks as (savepoint ids, function, robust); a rolled-back
+    savepoint's are dropped, so a later write registers it again)."""
+    conn = transaction.get_connection(using)
+    if not conn.in_atomic_block:
+        return False
+    return any(entry[1] is _after_commit for entry in getattr(conn, "run_on_commit", ()))
+
+
+def warming_key() -> str:
+    return WARMING_PREFIX + str(settings.DATABASES["default"]["NAME"])
+
+
+def schedule_warming() -> None:
+    """Queue `warm_dashboard` (after the token's bump on commit), at most one
+    waiting at a time: a bulk load of thousands of writes queues one or two.
+    Not when tasks run eagerly (tests, no worker): the writer would pay for it."""
+    if getattr(settings, "TASKS_EAGER", False):
+        return
+    from tracker.tasks import enqueue
+
+    if cache.add(warming_key(), "1", timeout=WARMING_WAIT):
+        enqueue("tracker.insights.tasks.warm_dashboard")
 
 
 def connect_signals() -> None:

@@ -284,6 +284,15 @@ class Assessment(DateRangeMixin, TimeStampedModel):
             ),
             # Review queue and latest changes.
             models.Index(fields=["review_state", "published_at"], name="tracker_ass_state_published"),
+            # The dashboard's latest changes (tracker.stats.latest_changes: published,
+            # latest first, optionally up to a date) and the trend's first published date.
+            models.Index(
+                models.F("as_of").desc(),
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                condition=Q(review_state="published"),
+                name="tracker_ass_published_recent",
+            ),
         ]
 
     def date_errors(self, exclude=()) -> dict[str, list]:

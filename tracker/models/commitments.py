@@ -158,6 +158,17 @@ class Commitment(DateRangeMixin, TimeStampedModel):
             models.Index(fields=["due_date"], name="tracker_com_due"),
             models.Index(fields=["framework", "reference"], name="tracker_com_framework_ref"),
             models.Index(fields=["pillar", "reference"], name="tracker_com_pillar_ref"),
+            # The trend's point for today (tracker.stats._from_groups): the few commitments
+            # whose latest published assessment is dated after the day shown.
+            models.Index(fields=["status_as_of"], name="tracker_com_status_as_of"),
+            # The dashboard's scans of every commitment (tracker.stats.commitment_groups,
+            # and the breakdowns by institution and region joining to it) read this
+            # narrow index instead of the wide rows (PostgreSQL: index-only scans).
+            models.Index(
+                fields=["pillar", "framework", "current_status"],
+                include=["id", "current_progress", "due_date", "status_as_of"],
+                name="tracker_com_dashboard",
+            ),
             # The full-text index on search_document exists on PostgreSQL only; it
             # is created by migration 0002 (SQLite has no GIN indexes).
         ]

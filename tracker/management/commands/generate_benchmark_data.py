@@ -25,6 +25,8 @@ text, statuses and dates (primary keys depend on what the database holds).
 The reference data (pillars, regions, institutions, frameworks) is the real
 one: `load_seed fixtures/mali/reference.yaml` runs first when the database has
 none (the Mali record's own 62 commitments are not needed for benchmarks).
+Bulk inserts send no signals, so the dashboard's stored trend is rebuilt at
+the end (tracker.insights.trend.rebuild).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from tracker import methodology
+from tracker.insights import trend
 from tracker.models import (
     Assessment,
     Commitment,
@@ -179,6 +182,8 @@ class Command(BaseCommand):
             done += size
             if options["verbosity"] > 1:
                 self.stdout.write(f"{done}/{count} commitments ({time.monotonic() - started:.0f} s)")
+        # Bulk inserts send no signals: the stored trend is rebuilt from the new rows.
+        trend.rebuild()
         if connection.vendor == "postgresql" and not options["no_vacuum"]:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
