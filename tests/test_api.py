@@ -540,6 +540,9 @@ def test_every_error_status_has_the_error_body_and_an_example(client, db):
             assert operation["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
     (fmt,) = paths["/api/v1/open-data/{fmt}/"]["get"]["parameters"]
     assert fmt["schema"] == {"type": "string", "enum": ["csv", "json"]}
+    # What the downloads are served as (schemathesis checks the Content-Type).
+    download = paths["/api/v1/open-data/{fmt}/"]["get"]["responses"]["200"]["content"]
+    assert set(download) == {"application/json", "application/zip"}
     post = paths["/api/v1/submissions/"]["post"]
     (header,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
     assert header["schema"] == IDEMPOTENCY_KEY_SCHEMA

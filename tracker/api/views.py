@@ -373,12 +373,21 @@ class OpenDataView(ApiView, APIView):
         )
 
 
+OPEN_DATA_FILES = _(
+    "json: one JSON document with every resource; csv: a zip of one CSV file per resource, "
+    "with a README and the licence."
+)
+
+
 class OpenDataFileView(ApiView, APIView):
     @extend_schema(
         summary=_("Download the latest dump"),
         operation_id="open_data_download",
         parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=sorted(opendata.FILES))],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description=OPEN_DATA_FILES),
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description=OPEN_DATA_FILES),
+        },
     )
     def get(self, request, fmt: str):
         found = opendata.open_latest(fmt)
