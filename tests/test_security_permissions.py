@@ -48,6 +48,7 @@ EXPECTED: list[tuple[str, dict[str, set[int]]]] = [
         rule(OK, OK, OK),
     ),
     (r"^i18n/setlang/$", rule(LOGIN, LOGIN, LOGIN)),  # GET redirects; language changes need POST
+    (r"^favicon\.ico$", rule({302}, {302}, {302})),  # redirect to the static icon
     (r"^api/(schema|docs|redoc)/$", rule(OK, OK, OK)),
     (
         r"^api/v1/(|stats/|open-data/|commitments/|assessments/|evidence/|institutions/|frameworks/"
