@@ -19,7 +19,7 @@ API = "/api/v1/commitments/"
 FUTURE = "Choisissez une date qui n’est pas dans le futur."
 TOO_EARLY = "Choisissez une date postérieure au 1er janvier 1990."
 EMPTY_RANGE = (
-    "Échéance le ou avant le : Cette date est antérieure à la date « Échéance le ou après le » :"
+    "Échéance le ou avant le\u00a0: Cette date est antérieure à la date « Échéance le ou après le » :"
     " aucun engagement ne peut correspondre."
 )
 NOT_BOOLEAN = "Utilisez true ou false."
@@ -31,12 +31,12 @@ def record(db):
 
 
 CASES = [
-    ("as_of=2999-01-01", "as_of", f"À la date du : {FUTURE}"),
-    ("as_of=0001-01-01", "as_of", f"À la date du : {TOO_EARLY}"),
+    ("as_of=2999-01-01", "as_of", f"À la date du\u00a0: {FUTURE}"),
+    ("as_of=0001-01-01", "as_of", f"À la date du\u00a0: {TOO_EARLY}"),
     ("due_after=2030-01-01&due_before=2010-01-01", "due_before", EMPTY_RANGE),
-    ("wps=maybe", "wps", f"Femmes, paix et sécurité : {NOT_BOOLEAN}"),
-    ("overdue=maybe", "overdue", f"En retard : {NOT_BOOLEAN}"),
-    ("top_level=perhaps", "top_level", f"Engagements de premier niveau seulement : {NOT_BOOLEAN}"),
+    ("wps=maybe", "wps", f"Femmes, paix et sécurité\u00a0: {NOT_BOOLEAN}"),
+    ("overdue=maybe", "overdue", f"En retard\u00a0: {NOT_BOOLEAN}"),
+    ("top_level=perhaps", "top_level", f"Engagements de premier niveau seulement\u00a0: {NOT_BOOLEAN}"),
 ]
 
 
@@ -64,7 +64,7 @@ def test_api_answers_400_in_its_error_shape(client, record, query, field, messag
     assert error["code"] == "invalid"
     assert error["message"] == "La requête n’est pas valide."
     # The field's label is the key, not part of the message.
-    expected = message.split(" : ", 1)[1]
+    expected = message.split("\u00a0: ", 1)[1]
     assert error["details"] == {field: [expected]}
 
 

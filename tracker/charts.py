@@ -11,11 +11,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tracker.methodology import Status
+from tracker.models.base import format_partial_date
 
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11 for graphics).
 STATUS_COLOURS: dict[str, str] = {
@@ -101,10 +104,33 @@ def trend_chart(points: list[dict]) -> SafeString:
 
 
 def _number(value: Decimal | float | None) -> str:
+    """Grouped the reader's way ("1 200 000" in French, "1,200,000" in English)."""
     if value is None:
         return "–"
     value = Decimal(value)
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.1f}"
+    places = 0 if value == value.to_integral() else 1
+    return number_format(value, decimal_pos=places, force_grouping=True)
+
+
+def _when(measurement) -> str:
+    """A measurement's date at its source's precision ("2014", "janvier 2019")."""
+    return format_partial_date(measurement.measured_on, measurement.measured_on_precision)
+
+
+def _axis_dates(first: dt.date, last: dt.date, measurements: list, w: int, h: int, pad: int) -> str:
+    """The time axis's two ends, each at its measurement's precision (the
+    target's date, when it ends the axis, by its year); one date once, centred."""
+    by_day = {m.measured_on: m for m in measurements}
+
+    def label(day: dt.date) -> str:
+        return escape(_when(by_day[day]) if day in by_day else str(day.year))
+
+    if first == last:
+        return f'<text x="{w / 2:g}" y="{h - 8}" font-size="9" text-anchor="middle">{label(first)}</text>'
+    return (
+        f'<text x="{pad}" y="{h - 8}" font-size="9">{label(first)}</text>'
+        f'<text x="{w - pad}" y="{h - 8}" font-size="9" text-anchor="end">{label(last)}</text>'
+    )
 
 
 def indicator_chart(indicator, measurements: list) -> SafeString:
@@ -128,6 +154,7 @@ def indicator_chart(indicator, measurements: list) -> SafeString:
 
     body = [f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#595959"/>']
     desc = []
+    colon = pgettext("typographic colon after a title", ":")
     if indicator.target_value is not None:
         y = py(indicator.target_value)
         body.append(
@@ -135,20 +162,30 @@ def indicator_chart(indicator, measurements: list) -> SafeString:
             f'stroke-dasharray="4 3"/><text x="{w - pad}" y="{y - 3:.1f}" font-size="9" '
             f'text-anchor="end">{escape(_("target"))} {_number(indicator.target_value)}</text>'
         )
-        desc.append(f"{_('target')}: {_number(indicator.target_value)}")
+        desc.append(f"{_('target')}{colon} {_number(indicator.target_value)}")
     if measurements:
+        if first == last:  # one date: the point in the middle, the date once
+
+            def px(day: dt.date) -> float:
+                return w / 2
+
         pts = " ".join(f"{px(m.measured_on):.1f},{py(m.value):.1f}" for m in measurements)
         body.append(f'<polyline points="{pts}" fill="none" stroke="#0057b8" stroke-width="2"/>')
+        # Values written above the points while they cannot crowd each other.
+        labelled = measurements if len(measurements) <= 6 else [measurements[0], measurements[-1]]
         for m in measurements:
+            point = f"{_when(m)}{colon} {_number(m.value)}"
             body.append(
                 f'<circle cx="{px(m.measured_on):.1f}" cy="{py(m.value):.1f}" r="3" fill="#0057b8">'
-                f"<title>{m.measured_on.isoformat()}: {_number(m.value)}</title></circle>"
+                f"<title>{escape(point)}</title></circle>"
             )
-            desc.append(f"{m.measured_on.isoformat()}: {_number(m.value)}")
-        body.append(
-            f'<text x="{pad}" y="{h - 8}" font-size="9">{first.isoformat()}</text>'
-            f'<text x="{w - pad}" y="{h - 8}" font-size="9" text-anchor="end">{last.isoformat()}</text>'
-        )
+            if m in labelled:
+                body.append(
+                    f'<text x="{px(m.measured_on):.1f}" y="{py(m.value) - 6:.1f}" font-size="9" '
+                    f'text-anchor="middle">{escape(_number(m.value))}</text>'
+                )
+            desc.append(point)
+        body.append(_axis_dates(first, last, measurements, w, h, pad))
     else:
         desc.append(_("no measurement yet"))
     return _svg(w, h, title, "; ".join(desc), "".join(body), "chart indicator")

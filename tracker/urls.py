@@ -1,4 +1,6 @@
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import dashboard, feeds, views
 
@@ -20,4 +22,13 @@ urlpatterns = [
     path("methodology/", views.methodology_page, name="methodology"),
     path("about/", views.about, name="about"),
     path("about/api/", views.api_intro, name="api-intro"),
+    # Browsers ask for /favicon.ico on pages without the <link rel="icon"> (feeds,
+    # CSV, the API): send them to the static icon instead of a 404.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            get_redirect_url=lambda *args, **kwargs: staticfiles_storage.url("tracker/favicon.svg")
+        ),
+        name="favicon",
+    ),
 ]

@@ -40,7 +40,12 @@ def _form_errors(form) -> list[str]:
     errors = []
     for name, messages in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        errors += [f"{label} : {m}" if label else str(m) for m in messages]
+        # The colon is in the translation: "As of: ..." in English, "Date : ..."
+        # (no-break space) in French.
+        errors += [
+            _("%(label)s: %(message)s") % {"label": label, "message": m} if label else str(m)
+            for m in messages
+        ]
     return errors
 
 
