@@ -268,6 +268,28 @@ class Assessment(DateRangeMixin, TimeStampedModel):
                 | (Q(reviewer__isnull=False) & Q(published_at__isnull=False)),
                 name="tracker_assessment_published_has_reviewer",
             ),
+            models.CheckConstraint(
+                # Assessment.ReviewState and Assessment.DelayReason (not reachable
+                # from Meta; tests/test_found_constraints.py keeps them in step).
+                condition=Q(review_state__in=["draft", "submitted", "published", "returned"])
+                & Q(
+                    delay_reason__in=[
+                        "",
+                        "funding",
+                        "political_will",
+                        "insecurity",
+                        "capacity",
+                        "dispute",
+                        "other",
+                    ]
+                ),
+                name="tracker_assessment_states_valid",
+            ),
+            # A correction supersedes another assessment, never itself.
+            models.CheckConstraint(
+                condition=Q(supersedes__isnull=True) | ~Q(supersedes=models.F("pk")),
+                name="tracker_assessment_not_own_supersede",
+            ),
         ]
         indexes = [
             # Latest published assessment per commitment; time travel ("as of").

@@ -96,6 +96,11 @@ class Measurement(DateRangeMixin, TimeStampedModel):
                 violation_error_message=_("This indicator already has a measurement on this date."),
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="tracker_measurement_value_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(value_women__isnull=True) | Q(value_women__gte=0))
+                & (Q(value_men__isnull=True) | Q(value_men__gte=0)),
+                name="tracker_measurement_parts_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
