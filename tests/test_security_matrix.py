@@ -381,8 +381,10 @@ EXPECTED: list[tuple[str, str, str, tuple]] = [
     # Following: signed tokens; a forged one is a 400; unknown kinds 404.
     (r"^follow/(confirm|stop)/", "forged", ANY, (400,) * 7),
     (r"^follow/<str:kind>/", "unknown", ANY, (404,) * 7),
-    # Public pages (they render on POST too, changing nothing: no state-changing POST handler).
-    (r"^(commitments|frameworks|pillars|institutions|regions|follow)/", ANY, ANY, EVERYONE),
+    # Public pages: read-only (require_safe), so POST is a 405; follow pages take the follow form.
+    (r"^(commitments|frameworks|pillars|institutions|regions)/", ANY, GET, EVERYONE),
+    (r"^(commitments|frameworks|pillars|institutions|regions)/", ANY, POST, (405,) * 7),
+    (r"^follow/", ANY, ANY, EVERYONE),
 ]
 
 
@@ -556,3 +558,23 @@ def test_read_only_assessment_page_counts_but_never_names_another_organisations_
     client.cookies["django_language"] = "fr"
     text = body(client.get(f"/admin/tracker/assessment/{published.pk}/change/"))
     assert "1 preuve confidentielle d’une autre organisation" in text and "SECRET-A" not in text
+
+
+@pytest.mark.django_db
+def test_history_of_another_organisations_private_object_is_the_same_404_as_a_missing_one(world):
+    """A 403 on the history list said that an id was another organisation's
+    draft or confidential evidence; a missing id answered 404."""
+    clients = world.clients()
+    assessments, evidence = world.objects[("tracker", "assessment")], world.objects[("tracker", "evidence")]
+    for role, obj, model in (
+        ("editor_b", assessments["draft_a"], "assessment"),
+        ("editor_b", evidence["secret_a"], "evidence"),
+        ("editor_a", assessments["draft_b"], "assessment"),
+        ("reviewer", assessments["draft_a"], "assessment"),
+    ):
+        client = clients[role]
+        assert client.get(f"/admin/tracker/{model}/{obj.pk}/history/").status_code == 404, (role, model)
+        assert client.get(f"/admin/tracker/{model}/999999/history/").status_code == 404
+        assert client.get(f"/admin/tracker/{model}/{obj.pk}/history/diff/").status_code == 404
+    own = clients["editor_a"].get(f"/admin/tracker/assessment/{assessments['draft_a'].pk}/history/")
+    assert own.status_code == 200

@@ -275,3 +275,31 @@ def test_assessment_update_refuses_workflow_fields(commitment, editor, field):
     assert caught.value.code == "not_editable_field"
     draft.refresh_from_db()
     assert draft.review_state == "draft" and draft.author == editor and draft.reviewer is None
+
+
+@pytest.mark.django_db
+def test_public_pages_and_feeds_answer_only_get_and_head(commitment):
+    """Read-only pages: POST, PUT, DELETE are a 405 naming the allowed methods
+    (they rendered the page before); the parameterised ones are in the matrix."""
+    page = commitment.get_absolute_url()
+    urls = [
+        "/",
+        "/commitments/",
+        "/commitments/export.csv",
+        "/commitments/feed/",
+        page,
+        f"{page}feed/",
+        f"{page}changes/",
+        "/changes/",
+        "/feeds/changes/",
+        "/methodology/",
+        "/about/",
+        "/about/api/",
+    ]
+    client = Client()
+    for url in urls:
+        assert client.head(url).status_code == 200, url
+        for method in ("post", "put", "delete"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 405, (method, url)
+            assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}, url

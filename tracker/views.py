@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
@@ -92,7 +93,8 @@ def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE, pagin
 
 
 def public_view(func):
-    """Turn BadRequest into a 400 page."""
+    """Turn BadRequest into a 400 page. Public pages are read-only: GET and
+    HEAD only, any other method is a 405 (require_safe)."""
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -102,7 +104,7 @@ def public_view(func):
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
-    return wrapper
+    return require_safe(wrapper)
 
 
 def commitment_filterset(request: HttpRequest) -> CommitmentFilter:
@@ -335,6 +337,7 @@ def _published_span() -> dict:
     return span
 
 
+@require_safe
 def methodology_page(request: HttpRequest) -> HttpResponse:
     versions = [
         {"number": number, "adopted_on": dt.date.fromisoformat(version["adopted"]), **version}
@@ -344,9 +347,11 @@ def methodology_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/methodology.html", context)
 
 
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/about.html")
 
 
+@require_safe
 def api_intro(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/api_intro.html", {"site_url": settings.SITE_URL})

@@ -3,7 +3,8 @@ and when; history rows are never edited, reverted or deleted from here."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ManyToManyField
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -103,6 +104,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
             )
         ]
         return urls + super().get_urls()
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the object's last historical row when
+        # the user's queryset does not hold it, then answers 403: that told an
+        # editor that another organisation's draft or confidential evidence
+        # exists. Out of the user's scope is the same 404 as missing.
+        if self.get_object(request, unquote(object_id)) is None and self._exists(object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def _exists(self, object_id) -> bool:
+        try:
+            return self.model._default_manager.filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            return False
 
     def history_diff_view(self, request, object_id):
         obj = self.get_object(request, object_id)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
 from tracker.models import Commitment, Institution, Pillar
@@ -90,6 +90,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "editorial/otp_setup.html", context, status=400 if form.errors else 200)
 
 
+@require_safe
 def commitment_changelog(request: HttpRequest, reference: str) -> HttpResponse:
     commitment, entries = selectors.commitment_changelog(reference)
     return render(request, "editorial/changelog.html", {"commitment": commitment, "entries": entries})
