@@ -257,7 +257,8 @@ def _admin_dsn() -> str:
 
 def _pg_ctl(action: str) -> None:
     subprocess.run(  # noqa: S603 - fixed argv
-        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", action],  # noqa: S607
+        # The running server's major version names its Debian cluster (15 here).
+        ["pg_ctlcluster", "--skip-systemctl-redirect", str(connection.pg_version // 10000), "main", action],  # noqa: S607
         check=True,
         timeout=30,
         capture_output=True,
