@@ -268,6 +268,23 @@ def test_oversized_body_is_a_json_413_not_a_500(client, commitment, partner_a, s
     assert webhook.status_code == 413
 
 
+@pytest.mark.parametrize("path", [URL, "/api/v1/webhooks/"])
+def test_json_nested_too_deeply_is_400_not_500(client, commitment, partner_a, path):
+    """Found by hand: [[[[...]]]] past Python's recursion limit made json.loads
+    raise RecursionError, which DRF's parser does not catch: a 500."""
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        path, data=deep, content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "parse_error",
+        "message": "The request body is nested too deeply.",
+        "details": {},
+    }
+    assert Assessment.objects.count() == 0
+
+
 def test_form_encoded_body_is_415(client, commitment, partner_a):
     response = client.post(URL, data={"commitment": "x"}, HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}")
     assert response.status_code == 415
