@@ -285,6 +285,16 @@ def test_json_nested_too_deeply_is_400_not_500(client, commitment, partner_a, pa
     assert Assessment.objects.count() == 0
 
 
+@pytest.mark.parametrize("value", [["LPS-2017-04"], {"a": 1}, 17, "[" * 400 + "]" * 400])
+def test_a_commitment_that_is_not_a_string_is_400(client, commitment, partner_a, value):
+    if isinstance(value, str):
+        value = json.loads(value)  # a list 400 deep: Django's lookup recursed into it (a 500)
+    response = post(client, partner_a[1], body(commitment=value))
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"commitment": ["Invalid value."]}
+    assert Assessment.objects.count() == 0
+
+
 def test_form_encoded_body_is_415(client, commitment, partner_a):
     response = client.post(URL, data={"commitment": "x"}, HTTP_AUTHORIZATION=f"Api-Key {partner_a[1]}")
     assert response.status_code == 415

@@ -534,8 +534,19 @@ class AssessmentInputSerializer(StrictSerializer):
     delay_note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+class ReferenceField(serializers.SlugRelatedField):
+    """A reference code: a string, or the lookup is not even tried (Django
+    walks a nested list given as a lookup value recursively, and a list 500
+    deep was a RecursionError: a 500)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubmissionInputSerializer(StrictSerializer):
-    commitment = serializers.SlugRelatedField(
+    commitment = ReferenceField(
         slug_field="reference", queryset=Commitment.objects.all(), help_text=_("Reference code.")
     )
     assessment = AssessmentInputSerializer()
