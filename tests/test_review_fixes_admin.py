@@ -24,10 +24,18 @@ def english(settings):
 @pytest.fixture
 def segou_record():
     editor = f.make_editor()
-    f.make_commitment(actor=editor, reference="A-1", title_fr="Police à Ségou")
+    # Every title given: the factory's default English title carries a running
+    # number ("Commitment 13"), which "a-3" would match by its "3".
+    f.make_commitment(actor=editor, reference="A-1", title_fr="Police à Ségou", title_en="Police in Segou")
     f.make_commitment(actor=editor, reference="A-2", title_fr="Gendarmerie", title_en="SEGOU gendarmerie")
-    f.make_commitment(actor=editor, reference="A-3", title_fr="Douanes", description_fr="Poste de Ségou.")
-    f.make_commitment(actor=editor, reference="B-1", title_fr="Mopti")
+    f.make_commitment(
+        actor=editor,
+        reference="A-3",
+        title_fr="Douanes",
+        title_en="Customs",
+        description_fr="Poste de Ségou.",
+    )
+    f.make_commitment(actor=editor, reference="B-1", title_fr="Mopti", title_en="Mopti")
     return editor
 
 
