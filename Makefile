@@ -51,8 +51,13 @@ format: bootstrap
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The tables of docs/performance.md: 1k, 10k and 100k commitments (the 100k
+# database takes about 11 minutes to generate the first time; BENCH_ARGS to
+# change, e.g. BENCH_ARGS="--sizes 1000 --only api_list").
+BENCH_ARGS ?= --sizes 1000,10000,100000 --duration 5 --pairs 2
 bench: bootstrap
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
