@@ -64,6 +64,10 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 # Absolute URLs in feeds, the API and citations use this when set.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The release being served (e.g. a git tag or commit): part of the cached
+# dashboard's key, so a deploy never serves figures rendered by the old code.
+# Empty: a digest of the dashboard's code, templates and catalogues stands in.
+RELEASE = env_str("RELEASE", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -294,6 +294,47 @@ def test_language_and_as_of_are_part_of_the_key_and_etag(client, record):
     assert "2021" in past.content.decode()
 
 
+def test_a_new_release_never_serves_the_previous_releases_figures(client, record, settings):
+    """After a deploy the day's cached figures of the old code (its labels,
+    its statistics) are not served: the release is part of the key and ETag."""
+    from tracker import dashboard
+
+    dashboard.release.cache_clear()
+    try:
+        settings.RELEASE = "release-1"
+        first, _ = _get(client)
+        cached, queries = _get(client)
+        assert queries == CACHED_QUERIES
+        settings.RELEASE = "release-2"
+        dashboard.release.cache_clear()
+        after, queries = _get(client, **{"If-None-Match": first["ETag"]})
+        assert after.status_code == 200 and queries == COLD_QUERIES
+        assert after["ETag"] != first["ETag"]
+    finally:
+        dashboard.release.cache_clear()
+
+
+def test_without_a_release_setting_the_digest_follows_the_rendering_files(settings, tmp_path, monkeypatch):
+    from tracker import dashboard
+
+    settings.RELEASE = ""
+    dashboard.release.cache_clear()
+    try:
+        here = dashboard.release()
+        assert len(here) == 12 and here == dashboard.release()
+        (tmp_path / "templates" / "tracker").mkdir(parents=True)
+        (tmp_path / "dashboard.py").write_text("one")
+        monkeypatch.setattr(dashboard, "__file__", str(tmp_path / "dashboard.py"))
+        dashboard.release.cache_clear()
+        before = dashboard.release()
+        assert before != here
+        (tmp_path / "templates" / "tracker" / "home_content.html").write_text("{% translate 'new label' %}")
+        dashboard.release.cache_clear()
+        assert dashboard.release() != before
+    finally:
+        dashboard.release.cache_clear()
+
+
 def test_a_bad_as_of_is_a_400_without_etag(client, record):
     response, _ = _get(client, HOME + "?as_of=not-a-date")
     assert response.status_code == 400

@@ -18,6 +18,10 @@ changes with the date and the language. The response is `private, no-cache`
 After every write the figures are computed again in the background (`warm`,
 queued by tracker/insights/version.py once the write commits), so readers
 normally find them cached.
+
+The key also names the release (settings.RELEASE, or a digest of the code,
+templates and catalogues that render the figures), so the day's cached
+figures of the previous release are never served after a deploy.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from functools import cache as memoize
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,10 +73,35 @@ def _state(request: HttpRequest) -> dict | None:
     return getattr(request, _STATE)
 
 
+# What renders the figures: this module, the statistics, the charts, the
+# public templates and the French catalogue.
+_RENDERING = (
+    "dashboard.py",
+    "stats.py",
+    "charts.py",
+    "templates/tracker/**/*.html",
+    "locale/*/LC_MESSAGES/*.mo",
+)
+
+
+@memoize
+def release() -> str:
+    """settings.RELEASE, or a digest of the files that render the figures
+    (read once per process)."""
+    if settings.RELEASE:
+        return settings.RELEASE
+    digest = hashlib.sha256()
+    base = Path(__file__).resolve().parent
+    for pattern in _RENDERING:
+        for path in sorted(base.glob(pattern)):
+            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _key_parts(version: str, as_of: dt.date | None) -> dict:
     """The cache key of the figures in the active language, and its parts."""
     day = as_of or stats.today()
-    parts = (version, translation.get_language(), bool(as_of), day.isoformat())
+    parts = (release(), version, translation.get_language(), bool(as_of), day.isoformat())
     return {"key": "dashboard:content:" + ":".join(map(str, parts)), "parts": parts}
 
 
