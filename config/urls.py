@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from tracker.api.errors import api_not_found
+from tracker.api.schema_view import SchemaView
 from tracker.media import serve_media
 
 handler500 = "tracker.errors.server_error"
@@ -11,7 +12,7 @@ handler500 = "tracker.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", api_not_found),
     path("", include("tracker.health")),
