@@ -15,10 +15,9 @@ from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from tracker.methodology import Status
-from tracker.models.base import format_partial_date
+from tracker.models.base import format_partial_date, typographic_colon
 
 # Colours with at least 3:1 contrast against white (WCAG 1.4.11 for graphics).
 STATUS_COLOURS: dict[str, str] = {
@@ -154,7 +153,7 @@ def indicator_chart(indicator, measurements: list) -> SafeString:
 
     body = [f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#595959"/>']
     desc = []
-    colon = pgettext("typographic colon after a title", ":")
+    colon = typographic_colon()
     if indicator.target_value is not None:
         y = py(indicator.target_value)
         body.append(

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from tracker import selectors
 from tracker.models import Assessment, Commitment
+from tracker.models.base import typographic_colon
 from tracker.templatetags.tracker_public import partial_date
 
 # The <updated> of a feed with no entry: a fixed date, not "now" (Django's
@@ -46,7 +47,7 @@ class ChangesFeed(Feed):
 
     def item_title(self, item: Assessment) -> str:
         # The language's own colon ("PAG-01 : Amorcé" in French), as on the pages.
-        colon = pgettext("typographic colon after a title", ":")
+        colon = typographic_colon()
         return f"{item.commitment.reference}{colon} {item.get_status_display()} ({item.progress} %)"
 
     def item_description(self, item: Assessment) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import CharField, F, Min, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import translation
@@ -164,3 +164,17 @@ def feed_assessments(commitments: QuerySet[Commitment] | None = None, limit: int
     if commitments is not None:
         queryset = queryset.filter(commitment__in=commitments.values("pk"))
     return list(queryset.order_by("-published_at", "-pk")[:limit])
+
+
+def published_span(earliest: dt.date) -> dict:
+    """For an empty "what changed" period: the latest published assessment's
+    date (with its precision) and the day before the first one, not before
+    `earliest` (two small queries), so the page can explain that assessments
+    are dated by the facts they report and offer the whole history instead."""
+    published = Assessment.objects.published()
+    span = {"latest": published.order_by("-as_of").values("as_of", "as_of_precision").first()}
+    first = published.aggregate(first=Min("as_of"))["first"]
+    if first is not None:
+        # The period excludes its start date: start the day before the first assessment.
+        span["since"] = max(first - dt.timedelta(days=1), earliest)
+    return span

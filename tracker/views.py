@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Min, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
-from tracker.models import Assessment, Commitment
+from tracker.models import Commitment
 from tracker.public_forms import AsOfForm, ChangesForm, DateInput
 
 PAGE_SIZE = 25
@@ -319,22 +319,8 @@ def changes(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"form": form, "start": start, "end": end, "page": page, "query": query.urlencode()}
     if not page.paginator.count:
-        context["history"] = _published_span()
+        context["history"] = selectors.published_span(earliest=public_forms.EARLIEST)
     return render(request, "tracker/changes.html", context)
-
-
-def _published_span() -> dict:
-    """For an empty period: the latest published assessment's date (with its
-    precision) and the day before the first one (two small queries), so the
-    page can explain that assessments are dated by the facts they report and
-    offer the whole history instead."""
-    published = Assessment.objects.published()
-    span = {"latest": published.order_by("-as_of").values("as_of", "as_of_precision").first()}
-    first = published.aggregate(first=Min("as_of"))["first"]
-    if first is not None:
-        # The period excludes its start date: start the day before the first assessment.
-        span["since"] = max(first - dt.timedelta(days=1), public_forms.EARLIEST)
-    return span
 
 
 @require_safe

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class TimeStampedModel(models.Model):
@@ -52,6 +53,13 @@ class Bilingual:
         if obj is None:
             return self
         return localized(obj, self.field)
+
+
+def typographic_colon() -> str:
+    """The colon between a title and its details, as the language writes it:
+    "Title: detail" in English, "Titre : détail" in French (a no-break space
+    before the colon, so it never starts a line)."""
+    return pgettext("typographic colon after a title", ":")
 
 
 def format_partial_date(value: dt.date | None, precision: str) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, pgettext
 
 from tracker import charts
 from tracker.methodology import Status
-from tracker.models.base import DatePrecision, format_partial_date
+from tracker.models.base import DatePrecision, format_partial_date, typographic_colon
 
 register = template.Library()
 
@@ -54,10 +54,8 @@ def dated(value: dt.date | None, precision: str = "day") -> str:
 
 @register.simple_tag
 def colon() -> str:
-    """The colon between a title and its details, as the language writes it:
-    "Title: detail" in English, "Titre : détail" in French (a no-break space
-    before the colon, so it never starts a line)."""
-    return pgettext("typographic colon after a title", ":")
+    """The language's colon after a title (tracker.models.base.typographic_colon)."""
+    return typographic_colon()
 
 
 @register.filter
