@@ -30,3 +30,13 @@ def test_schema_format(client, query, accept, expected):
         assert "yaml" in response["Content-Type"] or "openapi" in response["Content-Type"]
         assert body.lstrip().startswith("openapi:")
         assert yaml.safe_load(body)["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+def test_schema_descriptions_follow_the_readers_language(client):
+    """Help texts are translated when the schema is built, not once at import
+    (they stayed in the language active at start-up: French)."""
+    english = client.get("/api/schema/?format=json", headers={"Accept-Language": "en"}).content.decode()
+    french = client.get("/api/schema/?format=json", headers={"Accept-Language": "fr"}).content.decode()
+    assert "Filter, search and sort like the public list." in english
+    assert "Filter, search and sort like the public list." not in french
