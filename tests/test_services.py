@@ -369,6 +369,33 @@ def test_measurement_evidence_must_be_of_the_same_commitment(editor, indicator):
     assert Measurement.objects.count() == 0
 
 
+def test_measurement_cannot_cite_another_organisations_confidential_evidence(editor, indicator):
+    """As for an assessment: the admin picker hides it, the service refuses it
+    (a hand-made POST with its id got through, and its title showed)."""
+    secret = f.make_evidence(indicator.commitment, actor=editor, visibility="confidential", title="SECRET")
+    other = f.make_editor()  # another organisation
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_record(
+            actor=other, indicator=indicator, measured_on=dt.date(2014, 1, 1), value=1, evidence=secret
+        )
+    assert messages(exc) == ["This confidential evidence belongs to another organisation."]
+    assert Measurement.objects.count() == 0
+    own = services.measurement_record(
+        actor=other, indicator=indicator, measured_on=dt.date(2014, 1, 1), value=1
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_update(actor=other, measurement=own, evidence=secret)
+    assert messages(exc) == ["This confidential evidence belongs to another organisation."]
+    own.refresh_from_db()
+    assert own.evidence_id is None
+    cited = services.measurement_record(
+        actor=editor, indicator=indicator, measured_on=dt.date(2015, 1, 1), value=2, evidence=secret
+    )
+    services.measurement_update(actor=other, measurement=cited, note="typo fixed")  # the cited one stays
+    cited.refresh_from_db()
+    assert cited.note == "typo fixed" and cited.evidence_id == secret.pk
+
+
 def test_measurement_split_by_sex_only_when_indicator_is(editor, indicator):
     with pytest.raises(ValidationError) as exc:
         services.measurement_record(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from tracker.models import Commitment, DatePrecision, Evidence, Indicator, Measurement
 
-from .permissions import require_perm
+from .permissions import can_see_evidence, require_perm
 
 
 @transaction.atomic
@@ -66,7 +66,12 @@ def measurement_record(
         None if v is None else Decimal(str(v)) for v in (value, value_women, value_men)
     )
     measurement_check(
-        indicator=indicator, value=value, value_women=value_women, value_men=value_men, evidence=evidence
+        indicator=indicator,
+        value=value,
+        value_women=value_women,
+        value_men=value_men,
+        evidence=evidence,
+        actor=actor,
     )
     measurement = Measurement(
         indicator=indicator,
@@ -91,13 +96,20 @@ def measurement_check(
     value_women: Decimal | None = None,
     value_men: Decimal | None = None,
     evidence: Evidence | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> None:
     """The rules of a measurement, for measurement_record and measurement_update alike
-    (an edit must not let through what recording refuses)."""
+    (an edit must not let through what recording refuses). With an actor, the
+    evidence cited must be one they may see (as for an assessment's evidence)."""
     if evidence is not None and evidence.commitment_id != indicator.commitment_id:
         raise ValidationError(
             {"evidence": _("The evidence must belong to the indicator's commitment.")},
             code="foreign_evidence",
+        )
+    if evidence is not None and actor is not None and not can_see_evidence(actor, evidence):
+        raise ValidationError(
+            {"evidence": _("This confidential evidence belongs to another organisation.")},
+            code="hidden_evidence",
         )
     if (value_women is not None or value_men is not None) and not indicator.disaggregated_by_sex:
         raise ValidationError({"value_women": _("This indicator is not split by sex.")}, code="not_by_sex")

@@ -130,9 +130,13 @@ def measurement_update(*, actor: AbstractBaseUser, measurement: Measurement, **f
     values = {
         name: fields.get(name, getattr(measurement, name)) for name in ("value", "value_women", "value_men")
     }
+    evidence = fields.get("evidence", measurement.evidence)
     measurement_check(
         indicator=measurement.indicator,
-        evidence=fields.get("evidence", measurement.evidence),
+        evidence=evidence,
+        # A newly cited piece must be one the editor may see; the one already
+        # cited stays, so another organisation's editor can still fix a typo.
+        actor=actor if evidence is not None and evidence.pk != measurement.evidence_id else None,
         **{name: None if v in (None, "") else _decimal(v, name) for name, v in values.items()},
     )
     return _update(actor, measurement, MEASUREMENT_FIELDS, fields)
