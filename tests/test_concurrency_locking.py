@@ -405,3 +405,28 @@ def test_stale_assessment_draft_form_from_another_tab_is_refused(client):
     assert errors[0].startswith("Someone else saved this assessment while you were editing it.")
     assessment.refresh_from_db()
     assert assessment.summary_fr == "Onglet 1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+05:00", "not a date"])
+def test_a_forged_read_stamp_is_refused_not_a_500(client, stamp):
+    """A read stamp that is no real save time (out of range once in UTC, or
+    not a date) is taken as stale: a form error, nothing written."""
+    editor = f.make_editor()
+    assessment = f.make_assessment(f.make_commitment(actor=editor), author=editor, summary_fr="Avant")
+    url = reverse("admin:tracker_assessment_change", args=[assessment.pk])
+    f.login_staff(client, editor)
+    data = {
+        "status": assessment.status,
+        "as_of": assessment.as_of.isoformat(),
+        "as_of_precision": "day",
+        "summary_fr": "Après",
+        "delay_reason": assessment.delay_reason,
+        "read_stamp": stamp,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors[0].startswith("Someone else saved this assessment while you were editing it.")
+    assessment.refresh_from_db()
+    assert assessment.summary_fr == "Avant"

@@ -123,8 +123,8 @@ def _saved_since(locked, stamp: str) -> str:
     """Who saved the record after `stamp` (its updated_at when read) and what
     changed, from its history; "" when the history cannot tell."""
     try:
-        read_at = dt.datetime.fromisoformat(stamp)
-    except ValueError:
+        read_at = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # a forged stamp: refused, without the details
         return ""
     history = locked.history.order_by("-history_date", "-history_id")
     base, newest = history.filter(updated_at=read_at).first(), history.first()
