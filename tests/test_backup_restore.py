@@ -106,3 +106,18 @@ def test_tampered_data_dump_is_refused(record, tmp_path):
     dump.write_text(dump.read_text().replace("Engagement é0", "Engagement falsifié"))
     with translation.override("en"), pytest.raises(CommandError, match="data.xml does not match"):
         call_command("restore_data", str(tmp_path / "b"), "--dry-run")
+
+
+def test_the_stored_trend_is_not_backed_up(record, tmp_path):
+    """The dashboard's stored quarters are derived from the record and recomputed
+    on demand; dumped apart from the assessments they could restore figures of a
+    publication the dump does not hold."""
+    from tracker import stats
+    from tracker.insights.models import TrendQuarter
+
+    stats.dashboard_stats()  # stores the closed quarters
+    assert TrendQuarter.objects.exists()
+    call_command("backup_data", "--output", str(tmp_path / "b"))
+    data = (tmp_path / "b" / DATA_FILE).read_text()
+    assert 'model="tracker.assessment"' in data
+    assert "insights." not in data

@@ -74,12 +74,13 @@ def _state(request: HttpRequest) -> dict | None:
 
 
 # What renders the figures: this module, the statistics, the charts, the
-# public templates and the French catalogue.
+# public templates with their tags and filters, and the catalogues.
 _RENDERING = (
     "dashboard.py",
     "stats.py",
     "charts.py",
     "templates/tracker/**/*.html",
+    "templatetags/*.py",
     "locale/*/LC_MESSAGES/*.mo",
 )
 

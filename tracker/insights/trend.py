@@ -60,8 +60,14 @@ def _store(figures: dict[dt.date, tuple[dict[str, int], int]], epoch: int | None
     if epoch is None or not figures:
         return False
     with transaction.atomic():
-        # Waits for a publication that bumped the epoch until it commits or rolls back.
-        locked = TrendEpoch.objects.select_for_update().filter(pk=EPOCH_PK).values_list("value", flat=True)
+        # A publication that bumped the epoch holds its row until it commits:
+        # do not wait for it (a reader would stall behind a long write), just
+        # do not store; the figures are still served.
+        locked = (
+            TrendEpoch.objects.select_for_update(skip_locked=True)
+            .filter(pk=EPOCH_PK)
+            .values_list("value", flat=True)
+        )
         if list(locked) != [epoch]:
             return False
         TrendQuarter.objects.bulk_create(

@@ -175,15 +175,18 @@ class Command(BaseCommand):
         use_copy = connection.vendor == "postgresql" and not options["no_copy"]
         generator = Generator(seed=options["seed"], prefix=prefix, use_copy=use_copy)
         done = 0
-        while done < count:
-            size = min(batch_size, count - done)
-            with transaction.atomic():
-                generator.write_batch(start=done, size=size)
-            done += size
-            if options["verbosity"] > 1:
-                self.stdout.write(f"{done}/{count} commitments ({time.monotonic() - started:.0f} s)")
-        # Bulk inserts send no signals: the stored trend is rebuilt from the new rows.
-        trend.rebuild()
+        try:
+            while done < count:
+                size = min(batch_size, count - done)
+                with transaction.atomic():
+                    generator.write_batch(start=done, size=size)
+                done += size
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"{done}/{count} commitments ({time.monotonic() - started:.0f} s)")
+        finally:
+            # Bulk inserts send no signals: the stored trend is rebuilt from the
+            # rows written, even when the command stops half-way.
+            trend.rebuild()
         if connection.vendor == "postgresql" and not options["no_vacuum"]:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
