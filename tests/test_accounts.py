@@ -9,7 +9,7 @@ import time
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -331,6 +331,41 @@ def test_only_administrators_disable_accounts_and_never_themselves():
         services.user_deactivate(actor=editor, user=administrator)
     with pytest.raises(ValidationError):
         services.user_deactivate(actor=administrator, user=administrator)
+
+
+def test_only_a_superuser_disables_a_superuser():
+    """The rule is the service's, whatever calls it (the admin action relied
+    on its own check)."""
+    from django.contrib.auth import get_user_model
+
+    administrator = f.make_user("Administrators")
+    root = get_user_model().objects.create_superuser("root-user", password="a-long-test-password-123")
+    with pytest.raises(PermissionDenied) as exc:
+        services.user_deactivate(actor=administrator, user=root)
+    assert str(exc.value) == "Only a superuser can disable a superuser's account."
+    root.refresh_from_db()
+    assert root.is_active
+    other_root = get_user_model().objects.create_superuser("root-2", password="a-long-test-password-123")
+    services.user_deactivate(actor=other_root, user=root)
+    root.refresh_from_db()
+    assert not root.is_active
+
+
+def test_admin_action_names_the_account_it_could_not_disable(client):
+    from django.contrib.auth import get_user_model
+
+    administrator = f.make_user("Administrators")
+    root = get_user_model().objects.create_superuser("root-user", password="a-long-test-password-123")
+    f.login_staff(client, administrator)
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "deactivate_accounts", "_selected_action": [root.pk]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "root-user: Only a superuser can disable a superuser's account."
+    ]
+    assert get_user_model().objects.get(pk=root.pk).is_active
 
 
 def test_admin_action_disables_accounts(client):

@@ -605,16 +605,15 @@ class TrackerUserAdmin(UserAdmin):
     def deactivate_accounts(self, request, queryset):
         done = 0
         for user in queryset:
-            if not self.has_change_permission(request, user):
-                self.message_user(
-                    request, f"{user}: {gettext('You do not have permission to do this.')}", messages.ERROR
-                )
-                continue
             try:
                 services.user_deactivate(actor=request.user, user=user)
             except (ValidationError, PermissionDenied) as exc:
                 text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{user}: {text}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(label)s: %(message)s") % {"label": user, "message": text},
+                    messages.ERROR,
+                )
             else:
                 done += 1
         if done:

@@ -37,6 +37,8 @@ def user_deactivate(*, actor: AbstractBaseUser, user: AbstractBaseUser) -> Abstr
         raise ValidationError(_("You cannot disable your own account."), code="self_deactivate")
     User = get_user_model()
     locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_superuser and not actor.is_superuser:
+        raise PermissionDenied(_("Only a superuser can disable a superuser's account."))
     locked.is_active = False
     locked.save(update_fields=["is_active"])
     ended = _end_sessions(locked.pk)
