@@ -41,7 +41,6 @@ from .filters import (
     InstitutionFilter,
 )
 from .pagination import KeysetPagination
-from .parsers import SafeJSONParser
 from .permissions import CanManageWebhooks, CanSubmit, partner_key
 from .schema import IDEMPOTENCY_KEY_SCHEMA, SUBMISSION_EXAMPLES, WEBHOOK_EXAMPLES
 from .throttling import AnonymousThrottle, KeyedThrottle
@@ -52,7 +51,6 @@ BOOLEAN_VALUES = {"true", "false", "1", "0"}
 
 class ApiView(ConditionalGetMixin):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
-    parser_classes = [SafeJSONParser]
     throttle_classes = [AnonymousThrottle, KeyedThrottle]
     extra_query_params: tuple[str, ...] = ()
 

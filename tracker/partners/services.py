@@ -189,7 +189,7 @@ def webhook_endpoint_deactivate(*, api_key: ApiKey, endpoint: WebhookEndpoint) -
     if api_key.organisation_id != endpoint.organisation_id:
         raise PermissionDenied(_("This endpoint belongs to another organisation."))
     if not api_key.is_usable() or not api_key.can_submit:
-        raise PermissionDenied(_("This API key cannot register endpoints for this organisation."))
+        raise PermissionDenied(_("This API key cannot remove endpoints of this organisation."))
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     locked.is_active = False
     locked.save(update_fields=["is_active", "updated_at"])
