@@ -526,6 +526,31 @@ def test_indicator_split_by_sex_cannot_be_removed_under_split_measurements(edito
     services.indicator_update(actor=editor, indicator=other, unit="percent", disaggregated_by_sex=False)
 
 
+def test_indicator_cannot_become_a_count_under_parts_over_the_total(editor, indicator):
+    """Percentages of women and men (50 and 60 of 70) are fine; as a count they
+    would break the count rule and the measurement could no longer be edited."""
+    services.indicator_update(
+        actor=editor, indicator=indicator, expected_version=1, disaggregated_by_sex=True
+    )
+    indicator.refresh_from_db()
+    services.measurement_record(
+        actor=editor,
+        indicator=indicator,
+        measured_on=dt.date(2015, 1, 1),
+        value=70,
+        value_women=50,
+        value_men=60,
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.indicator_update(actor=editor, indicator=indicator, expected_version=2, unit="count")
+    assert messages(exc) == [
+        "Measurements whose women and men together are more than the total are recorded: "
+        "this indicator cannot become a count."
+    ]
+    indicator.refresh_from_db()
+    assert (indicator.unit, indicator.version) == ("percent", 2)
+
+
 def test_stalled_keeps_last_level_even_with_a_stale_commitment_object(editor, reviewer):
     commitment = f.make_commitment(actor=editor)
     stale = Commitment.objects.get(pk=commitment.pk)  # read before any publication

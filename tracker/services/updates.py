@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from tracker.models import Evidence, Indicator, Measurement
@@ -110,6 +111,23 @@ def _check_measurements_fit(indicator: Indicator, fields: dict) -> None:
                 )
             },
             code="measurements_over_100",
+        )
+    over_total = measurements.annotate(
+        parts=Coalesce("value_women", Value(Decimal(0))) + Coalesce("value_men", Value(Decimal(0)))
+    ).filter(parts__gt=F("value"))
+    if (
+        fields.get("unit") == Indicator.Unit.COUNT
+        and indicator.unit != Indicator.Unit.COUNT
+        and over_total.exists()
+    ):
+        raise ValidationError(
+            {
+                "unit": _(
+                    "Measurements whose women and men together are more than the total are recorded: "
+                    "this indicator cannot become a count."
+                )
+            },
+            code="measurements_parts_over_total",
         )
     split = measurements.filter(Q(value_women__isnull=False) | Q(value_men__isnull=False))
     if fields.get("disaggregated_by_sex") is False and split.exists():
