@@ -367,8 +367,8 @@ def test_stale_measurement_form_is_refused_with_what_changed(client):
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
     assert errors[0] == (
-        "Someone else saved this measurement while you were editing it. "
-        "Reload it to see the changes, then make yours again."
+        "Someone else saved this measurement while you were editing it (its fields or the evidence "
+        "it cites). Reload it to see the changes, then make yours again."
     )
     assert f"Saved meanwhile by {colleague.username}" in errors[1]
     assert "Note: “—” → “Colleague's note”" in errors[1]
@@ -402,7 +402,7 @@ def test_stale_assessment_draft_form_from_another_tab_is_refused(client):
     response = client.post(url, data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
-    assert errors[0].startswith("Someone else saved this assessment while you were editing it.")
+    assert errors[0].startswith("Someone else saved this assessment while you were editing it (")
     assessment.refresh_from_db()
     assert assessment.summary_fr == "Onglet 1"
 
@@ -427,6 +427,6 @@ def test_a_forged_read_stamp_is_refused_not_a_500(client, stamp):
     response = client.post(url, data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
-    assert errors[0].startswith("Someone else saved this assessment while you were editing it.")
+    assert errors[0].startswith("Someone else saved this assessment while you were editing it (")
     assessment.refresh_from_db()
     assert assessment.summary_fr == "Avant"

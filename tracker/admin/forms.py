@@ -13,10 +13,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.dateformat import format as date_format
-from django.utils.text import capfirst
-from django.utils.timezone import localtime
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker import services
@@ -33,7 +29,7 @@ from tracker.models import (
     Pillar,
     Region,
 )
-from tracker.services.locking import StaleVersionError, _display, changed_fields
+from tracker.services.locking import parse_read_stamp
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -93,8 +89,9 @@ class VersionedServiceForm(ServiceModelForm):
 class ReadStampForm(ServiceModelForm):
     """For records with no `version` column (a measurement, an assessment
     draft): the time the editor read the record (its `updated_at`) travels in
-    a hidden field, and the save is refused, under a row lock held until the
-    service has saved, if the row was saved since. No migration needed."""
+    a hidden field, and the service refuses the save, on the locked row, if
+    the row was saved since (services.locking.check_saved_since). No
+    migration needed."""
 
     read_stamp = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -103,58 +100,12 @@ class ReadStampForm(ServiceModelForm):
         if self.instance.pk:
             self.initial["read_stamp"] = self.instance.updated_at.isoformat()
 
-    def check_not_saved_since(self) -> None:
-        """Call inside the admin's transaction, before the service."""
+    @property
+    def expected_updated_at(self) -> dt.datetime | None:
+        """The stamp for the service; a forged or malformed one is refused
+        there as stale (a form error, nothing written)."""
         stamp = self.cleaned_data.get("read_stamp")
-        if not stamp or not self.instance.pk:
-            return
-        locked = type(self.instance).objects.select_for_update().get(pk=self.instance.pk)
-        if locked.updated_at.isoformat() == stamp:
-            return
-        label = locked._meta.verbose_name
-        message = gettext(
-            "Someone else saved this %(model)s while you were editing it. "
-            "Reload it to see the changes, then make yours again."
-        ) % {"model": label}
-        raise StaleVersionError(message, _saved_since(locked, stamp))
-
-
-def _saved_since(locked, stamp: str) -> str:
-    """Who saved the record after `stamp` (its updated_at when read) and what
-    changed, from its history; "" when the history cannot tell."""
-    try:
-        read_at = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # a forged stamp: refused, without the details
-        return ""
-    history = locked.history.order_by("-history_date", "-history_id")
-    base, newest = history.filter(updated_at=read_at).first(), history.first()
-    if base is None or newest is None or base.pk == newest.pk:
-        return ""
-    changes = [
-        gettext("%(field)s: “%(old)s” → “%(new)s”")
-        % {
-            "field": capfirst(str(locked._meta.get_field(name).verbose_name)),
-            "old": _display(base, name),
-            "new": _display(newest, name),
-        }
-        for name in changed_fields(base, newest)
-    ]
-    return gettext("Saved meanwhile by %(authors)s. What changed: %(changes)s.") % {
-        "authors": _authors(history.filter(updated_at__gt=read_at)),
-        "changes": "; ".join(changes) or "—",
-    }
-
-
-def _authors(rows) -> str:
-    names = [
-        gettext("%(who)s on %(when)s")
-        % {
-            "who": row.history_user.get_username() if row.history_user else gettext("an automatic process"),
-            "when": date_format(localtime(row.history_date), "Y-m-d H:i"),
-        }
-        for row in rows.select_related("history_user").order_by("history_date")
-    ]
-    return ", ".join(dict.fromkeys(names))
+        return parse_read_stamp(stamp) if stamp else None
 
 
 class CommitmentForm(VersionedServiceForm):
@@ -315,9 +266,12 @@ class AssessmentForm(ReadStampForm):
         if self.instance.pk:
             if data.get("progress") is None:
                 fields.pop("progress", None)
-            self.check_not_saved_since()  # the author's other tab
             return services.assessment_update(
-                actor=user, assessment=self.instance, evidence=data["evidence"], **fields
+                actor=user,
+                assessment=self.instance,
+                evidence=data["evidence"],
+                expected_updated_at=self.expected_updated_at,  # the author's other tab
+                **fields,
             )
         return services.assessment_create(
             actor=user,
@@ -366,8 +320,9 @@ class MeasurementForm(ReadStampForm):
     def save_through_service(self, user):
         fields = self.model_fields(services.updates.MEASUREMENT_FIELDS)
         if self.instance.pk:
-            self.check_not_saved_since()
-            return services.measurement_update(actor=user, measurement=self.instance, **fields)
+            return services.measurement_update(
+                actor=user, measurement=self.instance, expected_updated_at=self.expected_updated_at, **fields
+            )
         return services.measurement_record(actor=user, indicator=self.cleaned_data["indicator"], **fields)
 
 

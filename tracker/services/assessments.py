@@ -15,6 +15,7 @@ from tracker.partners.events import emit_status_changed
 from tracker.tasks import enqueue_on_commit
 
 from .checks import refuse_unknown_fields
+from .locking import check_saved_since
 from .permissions import can_see_evidence, require_perm
 
 State = Assessment.ReviewState
@@ -149,10 +150,12 @@ def assessment_update(
     actor: AbstractBaseUser,
     assessment: Assessment,
     evidence: Iterable[Evidence] | None = None,
+    expected_updated_at: dt.datetime | None = None,
     **fields: object,
 ) -> Assessment:
     """Change a draft or returned assessment. Published assessments are
-    append-only: a correction is a new assessment."""
+    append-only: a correction is a new assessment. With `expected_updated_at`
+    (the `updated_at` the editor read), a save made meanwhile is refused."""
     require_perm(actor, "tracker.change_assessment")
     locked = _lock(assessment)
     if locked.review_state not in (State.DRAFT, State.RETURNED):
@@ -162,6 +165,7 @@ def assessment_update(
         )
     if locked.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can change this assessment."))
+    check_saved_since(locked, expected_updated_at)  # the author's other tab, on the locked row
     refuse_unknown_fields(fields, DRAFT_FIELDS, code="not_editable_field")
     for name, value in fields.items():
         setattr(locked, name, value)

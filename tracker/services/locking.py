@@ -8,6 +8,7 @@ changed since, who changed it and when, read from the record's history.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.core.exceptions import ValidationError
@@ -142,8 +143,12 @@ def changes_since(instance: models.Model, version: int) -> list[str]:
     """One line per field changed since `version`: "Title: 'a' → 'b'"
     (many-to-many sets too: "Regions: 'Mopti' → 'Mopti, Ségou'")."""
     history = instance.history.order_by("-history_date", "-history_id")
-    base = history.filter(version=version).first()
-    newest = history.first()
+    return _changes_between(instance, history.filter(version=version).first(), history.first())
+
+
+def _changes_between(instance: models.Model, base, newest) -> list[str]:
+    """The lines of changes_since between two history records (none when
+    either is missing or they are the same record)."""
     if base is None or newest is None or base.pk == newest.pk:
         return []
     changes = [(name, _display(base, name), _display(newest, name)) for name in changed_fields(base, newest)]
@@ -155,16 +160,20 @@ def changes_since(instance: models.Model, version: int) -> list[str]:
     ]
 
 
-def _authors_since(instance: models.Model, version: int) -> str:
-    rows = instance.history.filter(version__gt=version).select_related("history_user")
+def _authors(rows) -> str:
+    """Who saved the history records `rows`, and when, oldest first."""
     names = []
-    for row in rows.order_by("history_date"):
+    for row in rows.select_related("history_user").order_by("history_date"):
         who = row.history_user.get_username() if row.history_user else _("an automatic process")
         names.append(
             _("%(who)s on %(when)s")
             % {"who": who, "when": date_format(localtime(row.history_date), "Y-m-d H:i")}
         )
     return ", ".join(dict.fromkeys(names))
+
+
+def _authors_since(instance: models.Model, version: int) -> str:
+    return _authors(instance.history.filter(version__gt=version))
 
 
 class StaleVersionError(ValidationError):
@@ -203,3 +212,49 @@ def check_version(locked: models.Model, expected_version: int | None) -> None:
         locked.version,
     )
     raise StaleVersionError(message, details)
+
+
+def check_saved_since(locked: models.Model, expected_updated_at: dt.datetime | None) -> None:
+    """For records with no `version` column (a measurement, an assessment
+    draft): call with the row locked. Raises StaleVersionError when the row
+    was saved after the editor read it at `expected_updated_at` (its
+    `updated_at` then). Evidence cited by an assessment is part of the check:
+    the only way to change it, assessment_update, saves the row first (a new
+    `updated_at`), and the details list it ("Evidence: 'a' → 'a, b'")."""
+    if expected_updated_at is None or locked.updated_at == expected_updated_at:
+        return
+    message = _(
+        "Someone else saved this %(model)s while you were editing it (its fields or the evidence it "
+        "cites). Reload it to see the changes, then make yours again."
+    ) % {"model": locked._meta.verbose_name}
+    history = locked.history.order_by("-history_date", "-history_id")
+    # The last record written with the stamp the editor read (an assessment's
+    # evidence changes are records of their own, written with the same stamp).
+    base = history.filter(updated_at=expected_updated_at).first()
+    changed = _changes_between(locked, base, history.first())
+    details = ""
+    if changed:
+        details = _("Saved meanwhile by %(authors)s. What changed: %(changes)s.") % {
+            "authors": _authors(history.filter(updated_at__gt=expected_updated_at)),
+            "changes": "; ".join(changed),
+        }
+    logger.info("edit conflict: %s %s read at %s refused", locked._meta.label, locked.pk, expected_updated_at)
+    raise StaleVersionError(message, details)
+
+
+def parse_read_stamp(stamp: str) -> dt.datetime:
+    """The `updated_at` an editor read, as a form sends it back (ISO 8601).
+    A stamp that is no time, or none the database can hold (a forged
+    "0001-01-01T00:00:00+05:00" is out of range once in UTC), becomes a time
+    no record was saved at: check_saved_since refuses it as stale."""
+    try:
+        parsed = dt.datetime.fromisoformat(stamp)
+        if parsed.tzinfo is None:
+            raise ValueError(stamp)
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return NEVER_SAVED
+
+
+# Before any record's first save (and within every database's range).
+NEVER_SAVED = dt.datetime(1, 1, 1, tzinfo=dt.UTC)

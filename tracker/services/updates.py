@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +16,7 @@ from tracker.models import Evidence, Indicator, Measurement
 
 from .checks import refuse_unknown_fields
 from .indicators import measurement_check
-from .locking import check_version
+from .locking import check_saved_since, check_version
 from .permissions import require_evidence_access, require_perm
 
 EVIDENCE_FIELDS = (
@@ -70,6 +71,12 @@ def versioned_update(
     if versioned:
         check_version(locked, expected_version)
         locked.version += 1
+    return _save_fields(actor, locked, fields)
+
+
+def _save_fields(actor: AbstractBaseUser, locked: models.Model, fields: dict) -> models.Model:
+    """Set the fields on a row the caller locked, validate and save it; the
+    history row names the actor."""
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -142,22 +149,31 @@ def _check_measurements_fit(indicator: Indicator, fields: dict) -> None:
 
 
 @transaction.atomic
-def measurement_update(*, actor: AbstractBaseUser, measurement: Measurement, **fields: object) -> Measurement:
-    """Change a measurement under the rules of measurement_record, checked on the values it will have."""
+def measurement_update(
+    *,
+    actor: AbstractBaseUser,
+    measurement: Measurement,
+    expected_updated_at: dt.datetime | None = None,
+    **fields: object,
+) -> Measurement:
+    """Change a measurement under the rules of measurement_record, checked on
+    the values it will have. With `expected_updated_at` (the `updated_at` the
+    editor read), a save made meanwhile is refused."""
     require_perm(actor, "tracker.change_measurement")  # before any rule: no hints to the unauthorised
-    values = {
-        name: fields.get(name, getattr(measurement, name)) for name in ("value", "value_women", "value_men")
-    }
-    evidence = fields.get("evidence", measurement.evidence)
+    refuse_unknown_fields(fields, MEASUREMENT_FIELDS)
+    locked = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    check_saved_since(locked, expected_updated_at)
+    values = {name: fields.get(name, getattr(locked, name)) for name in ("value", "value_women", "value_men")}
+    evidence = fields.get("evidence", locked.evidence)
     measurement_check(
-        indicator=measurement.indicator,
+        indicator=locked.indicator,
         evidence=evidence,
         # A newly cited piece must be one the editor may see; the one already
         # cited stays, so another organisation's editor can still fix a typo.
-        actor=actor if evidence is not None and evidence.pk != measurement.evidence_id else None,
+        actor=actor if evidence is not None and evidence.pk != locked.evidence_id else None,
         **{name: None if v in (None, "") else _decimal(v, name) for name, v in values.items()},
     )
-    return _update(actor, measurement, MEASUREMENT_FIELDS, fields)
+    return _save_fields(actor, locked, fields)
 
 
 def _decimal(value: object, name: str) -> Decimal:
