@@ -62,6 +62,10 @@ def measurement_record(
 ) -> Measurement:
     """Record a dated value of an indicator, citing evidence of the same commitment."""
     require_perm(actor, "tracker.add_measurement")
+    # The rules read the indicator's unit and split: locked (before any
+    # measurement, as in measurement_update) so indicator_update cannot change
+    # them until this one is recorded.
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     value, value_women, value_men = (
         None if v is None else Decimal(str(v)) for v in (value, value_women, value_men)
     )

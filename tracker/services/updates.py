@@ -102,8 +102,12 @@ def indicator_update(
     *, actor: AbstractBaseUser, indicator: Indicator, expected_version: int | None = None, **fields: object
 ) -> Indicator:
     require_perm(actor, "tracker.change_indicator")  # before any rule: no hints to the unauthorised
-    _check_measurements_fit(indicator, fields)
-    return _update(actor, indicator, INDICATOR_FIELDS, fields, expected_version)
+    # Locked before its measurements are checked: measurement_record and
+    # measurement_update lock the indicator first too, so none is written
+    # between the check and the new unit (same lock order: indicator, then measurement).
+    locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    _check_measurements_fit(locked, fields)
+    return _update(actor, locked, INDICATOR_FIELDS, fields, expected_version)
 
 
 def _check_measurements_fit(indicator: Indicator, fields: dict) -> None:
@@ -161,12 +165,18 @@ def measurement_update(
     editor read), a save made meanwhile is refused."""
     require_perm(actor, "tracker.change_measurement")  # before any rule: no hints to the unauthorised
     refuse_unknown_fields(fields, MEASUREMENT_FIELDS)
+    # Lock order: indicator, then measurement (as indicator_update and
+    # measurement_record): the rules below read the indicator's unit and split,
+    # which indicator_update cannot change until this transaction ends. A
+    # measurement's indicator is never changed (not in MEASUREMENT_FIELDS).
+    indicator = Indicator.objects.select_for_update().get(pk=measurement.indicator_id)
     locked = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    locked.indicator = indicator
     check_saved_since(locked, expected_updated_at)
     values = {name: fields.get(name, getattr(locked, name)) for name in ("value", "value_women", "value_men")}
     evidence = fields.get("evidence", locked.evidence)
     measurement_check(
-        indicator=locked.indicator,
+        indicator=indicator,
         evidence=evidence,
         # A newly cited piece must be one the editor may see; the one already
         # cited stays, so another organisation's editor can still fix a typo.
