@@ -131,18 +131,24 @@ def test_one_pass_trend_equals_the_per_quarter_definition_on_postgresql():
 
 
 @pytest.mark.django_db
-def test_trend_is_three_queries_once_the_closed_quarters_are_stored():
+def test_trend_is_four_queries_once_the_closed_quarters_are_stored():
     _tricky_record()
     with CaptureQueriesContext(connection) as queries:
         first = stats.trend(None)
     assert len(first) == stats.MAX_TREND_QUARTERS
     # First date, stored quarters (none), epoch, the pass over the published
-    # assessments, the store (savepoint, epoch lock, upsert, release), today live.
-    assert len(queries) == 9
+    # assessments, the store (savepoint, epoch lock, upsert, release), today
+    # live (the grouped query over the commitments, the ones dated ahead).
+    assert len(queries) == 10
     with CaptureQueriesContext(connection) as queries:
         again = stats.trend(None)
     assert again == first
-    assert len(queries) == 3  # first published date, the stored quarters, today live
+    assert len(queries) == 4  # first published date, the stored quarters, today live (2)
+    # The dashboard passes its grouped query's rows: today's point is then one query.
+    groups = stats.commitment_groups(None)
+    with CaptureQueriesContext(connection) as queries:
+        assert stats.trend(None, groups=groups) == first
+    assert len(queries) == 3
 
 
 # --- the cached, conditional dashboard --------------------------------------------------

@@ -202,7 +202,7 @@ def test_rebuild_command_stores_every_closed_quarter_and_dry_run_writes_nothing(
     expected = reference_trend(None)
     with CaptureQueriesContext(connection) as queries:
         assert stats.trend(None) == expected
-    assert len(queries) == 3  # first published date, the stored quarters, today live
+    assert len(queries) == 4  # first published date, the stored quarters, today live (2)
 
 
 # --- warming ---------------------------------------------------------------------------

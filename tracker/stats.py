@@ -125,8 +125,13 @@ def with_derived_progress(queryset: QuerySet[Commitment], as_of: dt.date | None)
     )
 
 
+# `Status.values` is rebuilt on every access (Django's ChoicesType property):
+# read once, it is the order of every counts dict.
+STATUSES = tuple(Status.values)
+
+
 def empty_counts() -> dict[str, int]:
-    return {status: 0 for status in Status.values}
+    return dict.fromkeys(STATUSES, 0)
 
 
 def status_counts(queryset: QuerySet, as_of: dt.date | None, outer: str = "pk", prefix: str = "") -> dict:
@@ -185,13 +190,19 @@ def commitment_groups(as_of: dt.date | None) -> list[dict]:
     )
 
 
-def _counts_of(groups: Iterable[dict]) -> dict:
-    """Counts per status, total and average progress from grouped rows."""
+def _tally(groups: Iterable[dict]) -> tuple[dict[str, int], int]:
+    """Counts per status and progress total of grouped rows."""
     counts = empty_counts()
     progress_total = 0
     for row in groups:
         counts[row["shown_status"]] += row["n"]
         progress_total += row["progress"] or 0
+    return counts, progress_total
+
+
+def _counts_of(groups: Iterable[dict]) -> dict:
+    """Counts per status, total and average progress from grouped rows."""
+    counts, progress_total = _tally(groups)
     total = sum(counts.values())
     return {
         "counts": counts,
@@ -204,7 +215,9 @@ def _grouped_from(groups: Iterable[dict], key: str) -> dict:
     """Per value of `key`: counts per status and progress total, from grouped rows."""
     grouped: dict = {}
     for row in groups:
-        entry = grouped.setdefault(row[key], {"counts": empty_counts(), "progress_total": 0})
+        entry = grouped.get(row[key])
+        if entry is None:
+            entry = grouped[row[key]] = {"counts": empty_counts(), "progress_total": 0}
         entry["counts"][row["shown_status"]] += row["n"]
         entry["progress_total"] += row["progress"] or 0
     return grouped
@@ -364,93 +377,50 @@ def shown_on(days: list[dt.date]) -> dict[dt.date, tuple[dict[str, int], int]]:
     return dict(zip(days, points, strict=True))
 
 
-def _live_on(day: dt.date) -> tuple[dict[str, int], int, int]:
-    """Every commitment's status on `day` in one pass over the commitments:
-    (counts per status, progress total, number of commitments).
-
-    The denormalised status is the latest published assessment's, dated
-    `status_as_of`: when that is on or before the day, it is also the status
-    on the day; none (NULL) means nothing published, "not started". Only the
-    commitments with a later `status_as_of` (none or few for today; a date
-    in the past: many) need the correlated look-up of `latest_published`."""
-    latest = latest_published(day)
-    status = Case(
-        When(status_as_of__isnull=True, then=Value(Status.NOT_STARTED.value)),
-        When(status_as_of__lte=day, then=F("current_status")),
-        default=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_STARTED.value)),
-    )
-    progress = Case(
-        When(status_as_of__isnull=True, then=Value(0)),
-        When(status_as_of__lte=day, then=F("current_progress")),
-        default=Coalesce(Subquery(latest.values("progress")[:1]), Value(0)),
-        output_field=IntegerField(),
-    )
-    rows = (
-        Commitment.objects.annotate(day_status=status, day_progress=progress)
-        .order_by()
-        .values("day_status")
-        .annotate(n=Count("pk"), progress=Sum("day_progress"))
-    )
-    counts, progress_total = {}, 0
-    for row in rows:
-        counts[row["day_status"]] = row["n"]
-        progress_total += row["progress"] or 0
-    return counts, progress_total, sum(counts.values())
-
-
-def _from_groups(groups: list[dict], as_of: dt.date | None, day: dt.date) -> tuple[dict[str, int], int, int]:
-    """`_live_on(day)` from `commitment_groups(as_of)`, whose day is `day`.
+def _from_groups(groups: list[dict], as_of: dt.date | None, day: dt.date) -> tuple[dict[str, int], int]:
+    """The trend's live point, `day` (today, or `as_of`), from
+    `commitment_groups(as_of)`: counts per status and progress total.
 
     As of a date, the groups' statuses are already those of that day. For
     today they are the denormalised ones, which differ only for commitments
     whose latest published assessment is dated after today (none, unless
     some were published with a future date): one query, on the index of
     `status_as_of`, swaps those for their status on the day."""
-    counts: dict[str, int] = {}
-    progress_total = 0
-    for row in groups:
-        counts[row["shown_status"]] = counts.get(row["shown_status"], 0) + row["n"]
-        progress_total += row["progress"] or 0
+    counts, progress_total = _tally(groups)
     if as_of is None:
         ahead = with_status_as_of(Commitment.objects.filter(status_as_of__gt=day), day).values_list(
             "current_status", "current_progress", "shown_status", "shown_progress"
         )
         for status, progress, day_status, day_progress in ahead:
             counts[status] -= 1
-            counts[day_status] = counts.get(day_status, 0) + 1
+            counts[day_status] += 1
             progress_total += day_progress - progress
-    return counts, progress_total, sum(counts.values())
+    return counts, progress_total
 
 
-def status_counts_on(
-    days: list[dt.date], groups: list[dict] | None = None, as_of: dt.date | None = None
-) -> list[dict]:
-    """`status_counts(Commitment.objects.all(), day)` for every day (ascending).
+def status_counts_on(days: list[dt.date], groups: list[dict], as_of: dt.date | None) -> list[dict]:
+    """`status_counts(Commitment.objects.all(), day)` for every day of the
+    trend (ascending; `quarter_days`): all but the last are closed quarter
+    ends, and so may be the last one.
 
-    Closed quarters (a quarter end before today) come from the stored trend
-    (tracker/insights/trend.py: one query; the missing ones computed in one
-    pass over the published assessments and stored); any other day (today,
-    a date being looked back at) is computed live over the commitments
-    (`_live_on`), which also gives the number of commitments. `groups`:
-    `commitment_groups(as_of)` when the caller has it; that day's point is
-    then read from it (`_from_groups`)."""
+    Closed quarters come from the stored trend (tracker/insights/trend.py:
+    one query; the missing ones computed in one pass over the published
+    assessments and stored). The last day, when not closed, is today or the
+    date looked back at (`as_of`): read from `groups`, which are
+    `commitment_groups(as_of)` (`_from_groups`); they also give the number of
+    commitments."""
     if not days:
         return []
     from tracker.insights import trend as stored_trend  # the insights app imports this module
 
     on = today()
     closed = [day for day in days if stored_trend.is_closed(day, on)]
+    if set(days[:-1]) - set(closed):
+        raise ValueError("only the last day of a trend may be a day that is not a closed quarter end")
     figures = stored_trend.figures(closed)
-    total = None
-    for day in days:
-        if day not in figures:
-            if groups is not None and day == (as_of or on):
-                counts, progress, total = _from_groups(groups, as_of, day)
-            else:
-                counts, progress, total = _live_on(day)
-            figures[day] = (counts, progress)
-    if total is None:
-        total = sum(row["n"] for row in groups) if groups is not None else Commitment.objects.count()
+    if days[-1] not in figures:
+        figures[days[-1]] = _from_groups(groups, as_of, days[-1])
+    total = sum(row["n"] for row in groups)
     results = []
     for day in days:
         shown, progress_total = figures[day]
@@ -474,12 +444,14 @@ def trend(
 ) -> list[dict]:
     """Status counts at the end of each quarter, from the first published
     assessment (at most `quarters` quarters back) to `as_of`: the first
-    published date, the stored closed quarters, and today (or `as_of`) live."""
+    published date, the stored closed quarters, and today (or `as_of`) from
+    `groups` (`commitment_groups(as_of)`, queried here when not given)."""
     end = as_of or today()
     first = Assessment.objects.published().filter(as_of__lte=end).order_by("as_of").values("as_of").first()
     if first is None:
         return []
     days = quarter_days(end, first["as_of"], quarters)
+    groups = commitment_groups(as_of) if groups is None else groups
     return [
         {"date": day, "label": quarter_label(day), **counts}
         for day, counts in zip(days, status_counts_on(days, groups, as_of), strict=True)
