@@ -20,12 +20,19 @@ MAX_TERMS = 10
 MAX_TERM_LENGTH = 60
 
 
-class SimpleTsVector(Func):
-    """to_tsvector('simple', col): the exact expression of the GIN index."""
+class StoredSearchVector(Func):
+    """A commitment's stored search vector on PostgreSQL: the generated column
+    `search_vector`, to_tsvector('simple', search_document), with its GIN index
+    (migration 0008). Django's model does not know the column; it is named
+    here with the alias of the row's table, so the filter works in subqueries."""
 
-    function = "to_tsvector"
-    template = "%(function)s('simple'::regconfig, %(expressions)s)"
+    arity = 1
     output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column,) = self.get_source_expressions()  # the resolved search_document column
+        alias = compiler.quote_name_unless_alias(column.alias)
+        return f"{alias}.{connection.ops.quote_name('search_vector')}", []
 
 
 def search_terms(query: str) -> list[str]:
@@ -41,7 +48,7 @@ def search_commitments(queryset: QuerySet, query: str) -> QuerySet:
         return queryset
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{term}:*" for term in terms)
-        return queryset.annotate(_search=SimpleTsVector(F("search_document"))).filter(
+        return queryset.alias(_search=StoredSearchVector(F("search_document"))).filter(
             _search=SearchQuery(tsquery, config="simple", search_type="raw")
         )
     for term in terms:

