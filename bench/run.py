@@ -74,8 +74,8 @@ def run(cmd: list[str], env: dict | None = None, timeout: float = 600, **kw) -> 
     return subprocess.run(cmd, env=env, cwd=ROOT, timeout=timeout, capture_output=True, text=True, **kw)
 
 
-def psql(sql: str, db: str = "postgres") -> str:
-    done = run(["psql", f"{PG_BASE}/{db}", "-tAc", sql], timeout=120)
+def psql(sql: str, db: str = "postgres", timeout: float = 120) -> str:
+    done = run(["psql", f"{PG_BASE}/{db}", "-tAc", sql], timeout=timeout)
     if done.returncode:
         raise RuntimeError(done.stderr)
     return done.stdout.strip()
@@ -139,9 +139,13 @@ def ensure_database(size: int, regenerate: bool, env: dict) -> dict:
         except RuntimeError:
             count = -1
         if count == size:
-            migrate = run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+            migrate = run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, timeout=1800)
             if migrate.returncode:
                 raise RuntimeError(migrate.stderr)
+            # A migration may have rewritten a table (0008 adds a stored column):
+            # refresh the visibility map and statistics as the generator does,
+            # or index-only scans visit the heap until autovacuum comes.
+            psql("VACUUM ANALYZE", db, timeout=1800)
             return {
                 "db": db,
                 "reused": True,
