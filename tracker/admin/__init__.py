@@ -36,6 +36,7 @@ from tracker.models import (
 from tracker.querysets import search_commitments
 from tracker.services import permissions as scope
 
+from .filters import OrganisationKindFilter, WrittenByFilter
 from .forms import (
     AssessmentForm,
     CommitmentForm,
@@ -388,7 +389,7 @@ class AssessmentAdmin(ServiceAdmin):
         "reviewer",
         "published_at",
     ]
-    list_filter = ["review_state", "status", "methodology_version"]
+    list_filter = ["review_state", WrittenByFilter, OrganisationKindFilter, "status", "methodology_version"]
     list_select_related = ["commitment", "author", "reviewer"]
     search_fields = ["commitment__reference", "commitment__title_fr", "summary_fr", "summary_en"]
     autocomplete_fields = ["commitment", "blocking_party", "evidence", "supersedes"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -44,6 +45,13 @@ PUBLIC_COMMITMENT_FIELDS = (
 class Section:
     rows: list
     total: int
+    # The assessments' admin list showing the same rows ("see them all"): its
+    # filters, next to the queryset they mirror (tracker/admin/filters.py).
+    list_filters: dict = field(default_factory=dict)
+
+    @property
+    def list_query(self) -> str:
+        return urlencode(self.list_filters)
 
 
 @dataclass
@@ -59,8 +67,8 @@ class EditorHome:
     extra: dict = field(default_factory=dict)
 
 
-def _section(queryset: QuerySet) -> Section:
-    return Section(rows=list(queryset[:LIST_LIMIT]), total=queryset.count())
+def _section(queryset: QuerySet, **list_filters: str) -> Section:
+    return Section(rows=list(queryset[:LIST_LIMIT]), total=queryset.count(), list_filters=list_filters)
 
 
 def _assessments(user) -> QuerySet[Assessment]:
@@ -74,7 +82,11 @@ def editor_home(user, today: dt.date | None = None) -> EditorHome:
     submitted = _assessments(user).filter(review_state=Assessment.ReviewState.SUBMITTED)
     review_queue = None
     if user.has_perm("tracker.review_assessment"):
-        review_queue = _section(submitted.exclude(author=user).order_by("submitted_at", "pk"))
+        review_queue = _section(
+            submitted.exclude(author=user).order_by("submitted_at", "pk"),
+            review_state__exact="submitted",
+            written_by="others",
+        )
     # "Not assessed for 90 days or more": by the date the verdict describes
     # (as_of), not by when it was published: a verdict published today on the
     # situation in 2014 is not a recent assessment. Stale: no published
@@ -84,11 +96,21 @@ def editor_home(user, today: dt.date | None = None) -> EditorHome:
     )
     commitments = Commitment.objects.select_related("framework", "pillar")
     return EditorHome(
-        drafts=_section(mine.filter(review_state=Assessment.ReviewState.DRAFT).order_by("-updated_at")),
-        returned=_section(mine.filter(review_state=Assessment.ReviewState.RETURNED).order_by("-updated_at")),
+        drafts=_section(
+            mine.filter(review_state=Assessment.ReviewState.DRAFT).order_by("-updated_at"),
+            review_state__exact="draft",
+            written_by="me",
+        ),
+        returned=_section(
+            mine.filter(review_state=Assessment.ReviewState.RETURNED).order_by("-updated_at"),
+            review_state__exact="returned",
+            written_by="me",
+        ),
         review_queue=review_queue,
         partner_waiting=_section(
-            submitted.filter(organisation__kind=Organisation.Kind.PARTNER).order_by("submitted_at", "pk")
+            submitted.filter(organisation__kind=Organisation.Kind.PARTNER).order_by("submitted_at", "pk"),
+            review_state__exact="submitted",
+            organisation_kind="partner",
         ),
         past_due=_section(commitments.overdue(today).order_by("due_date", "reference")),
         not_assessed=_section(
