@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -29,6 +28,7 @@ from tracker.models import (
     Pillar,
     Region,
 )
+from tracker.services.checks import to_decimal
 
 SEED_ORGANISATION = "seed-record"
 SEED_AUTHOR = "seed-author"
@@ -231,7 +231,7 @@ class Loader:
             "start_date_precision": start_precision,
             "due_date": due,
             "due_date_precision": due_precision,
-            "budget_amount": Decimal(str(budget["amount"])) if budget.get("amount") is not None else None,
+            "budget_amount": to_decimal(budget.get("amount"), "budget_amount"),
             "budget_currency": budget.get("currency") or "XOF",
             "wps_marker": bool(row.get("wps")),
         }
@@ -355,9 +355,9 @@ class Loader:
             "name_fr": _text(item["name"], "fr"),
             "name_en": _text(item["name"], "en"),
             "unit": item.get("unit", "count"),
-            "baseline_value": _decimal(baseline.get("value")),
+            "baseline_value": to_decimal(baseline.get("value"), "baseline_value", places=2),
             "baseline_date": parse_date(baseline.get("date"))[0],
-            "target_value": _decimal(target.get("value")),
+            "target_value": to_decimal(target.get("value"), "target_value", places=2),
             "target_date": parse_date(target.get("date"), end=True)[0],
             "disaggregated_by_sex": bool(item.get("by_sex")),
         }
@@ -378,9 +378,9 @@ class Loader:
                 raise SeedError(f"indicator {item['key']}: unknown evidence key {m['evidence']}")
             values = {
                 "measured_on_precision": precision,
-                "value": _decimal(m["value"]),
-                "value_women": _decimal(m.get("women")),
-                "value_men": _decimal(m.get("men")),
+                "value": to_decimal(m["value"], "value", places=2),
+                "value_women": to_decimal(m.get("women"), "value_women", places=2),
+                "value_men": to_decimal(m.get("men"), "value_men", places=2),
                 "evidence": evidence.get(m.get("evidence")),
                 "note": m.get("note") or "",
             }
@@ -393,12 +393,6 @@ class Loader:
             elif not all(getattr(existing, k) == v for k, v in values.items()):
                 services.measurement_update(actor=self.author, measurement=existing, **values)
                 self.count("measurement")
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 __all__ = ["Assessment", "Loader", "SeedError", "parse_date", "seed_users"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,3 +27,21 @@ def refuse_parent_cycle(obj: models.Model, parent: models.Model | None, message:
         if obj.pk and node.pk == obj.pk:
             raise ValidationError({"parent": message}, code="parent_cycle")
         node = node.parent
+
+
+def to_decimal(value: object, field: str, *, places: int | None = None) -> Decimal | None:
+    """A number from a form, a file or JSON as a Decimal; None or "" is None.
+    Through str(), so the float 0.1 is 0.1, not 0.1000000000000000055...
+    `places` rounds to that many decimals (the seed's figures to the field's).
+    Anything that is not a finite number is a ValidationError on `field`."""
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+        if places is not None:
+            number = number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValidationError({field: ValidationError(_("Enter a number."), code="invalid")})
+    return number

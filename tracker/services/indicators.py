@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from tracker.models import Commitment, DatePrecision, Evidence, Indicator, Measurement
 
+from .checks import to_decimal
 from .permissions import can_see_evidence, require_perm
 
 
@@ -67,7 +68,8 @@ def measurement_record(
     # them until this one is recorded.
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     value, value_women, value_men = (
-        None if v is None else Decimal(str(v)) for v in (value, value_women, value_men)
+        to_decimal(v, name)
+        for name, v in (("value", value), ("value_women", value_women), ("value_men", value_men))
     )
     measurement_check(
         indicator=indicator,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tracker.models import Evidence, Indicator, Measurement
 
-from .checks import refuse_unknown_fields
+from .checks import refuse_unknown_fields, to_decimal
 from .indicators import measurement_check
 from .locking import check_saved_since, check_version
 from .permissions import require_evidence_access, require_perm
@@ -181,13 +181,6 @@ def measurement_update(
         # A newly cited piece must be one the editor may see; the one already
         # cited stays, so another organisation's editor can still fix a typo.
         actor=actor if evidence is not None and evidence.pk != locked.evidence_id else None,
-        **{name: None if v in (None, "") else _decimal(v, name) for name, v in values.items()},
+        **{name: to_decimal(v, name) for name, v in values.items()},
     )
     return _save_fields(actor, locked, fields)
-
-
-def _decimal(value: object, name: str) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationError({name: _("Enter a number.")}, code="invalid") from None
