@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 
 from tracker.partners.services import api_key_authenticate
+
+# Also the OpenAPI schema's 401 example (tracker.api.schema).
+INVALID_KEY = gettext_lazy("This API key is invalid, expired or revoked.")
 
 SCHEMES = ("api-key", "bearer")
 
@@ -26,7 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Send the key as “Authorization: Api-Key <key>”."))
         key = api_key_authenticate(token)
         if key is None:
-            raise exceptions.AuthenticationFailed(_("This API key is invalid, expired or revoked."))
+            raise exceptions.AuthenticationFailed(str(INVALID_KEY))
         return key.user, key
 
     def authenticate_header(self, request) -> str:

@@ -54,6 +54,12 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+def too_large_message() -> str:
+    """The 413 message, with the limit in force (DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return _("The request body is too large: the API accepts at most %(size)s.") % {"size": limit}
+
+
 def error_body(code: str, message: str, details: object = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details or {}}}
 
@@ -69,15 +75,9 @@ def _as_drf(exc: Exception) -> Exception:
     # Django refuses an oversized body (DATA_UPLOAD_MAX_MEMORY_SIZE) when the
     # parser reads it; DRF does not catch that, which made a 500.
     if isinstance(exc, RequestDataTooBig):
-        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return PayloadTooLarge(
-            _("The request body is too large: the API accepts at most %(size)s.") % {"size": limit}
-        )
+        return PayloadTooLarge(too_large_message())
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError()
-    if isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith("JSON parse error"):
-        # DRF's JSON parser says "JSON parse error - <Python's message>", in English only.
-        return exceptions.ParseError(_("The request body is not valid JSON."))
     return exc
 
 

@@ -10,15 +10,18 @@ of the record's dates, the length of a reference code."""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from tracker.models.base import EARLIEST_DATE
+from tracker.partners.services import KEY_IN_FLIGHT, KEY_REUSED
 
-from .errors import ErrorSerializer
+from .authentication import INVALID_KEY
+from .errors import ErrorSerializer, too_large_message
+from .permissions import CanSubmit
 
 # tracker.api.serializers is imported inside the methods: this module is loaded
 # through REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] while the views import it.
@@ -27,37 +30,22 @@ ERRORS_ALL = ("400", "401", "403", "406", "429")
 ERRORS_DETAIL = ("404",)
 ERRORS_WRITE = ("404", "409", "413", "415", "422")
 
-# One example body per error status (the messages are the English ones).
+# One example body per error status, in English. Messages the API defines are
+# taken from where it raises them (a callable: read when the schema is made).
 ERROR_EXAMPLES = {
     "400": (
         "invalid",
         "The request is not valid.",
         {"framework": ["Select a valid choice. NOPE is not one of the available choices."]},
     ),
-    "401": ("authentication_failed", "This API key is invalid, expired or revoked.", {}),
-    "403": (
-        "permission_denied",
-        "This API key has the read scope; submitting needs a key with the submit scope.",
-        {},
-    ),
+    "401": ("authentication_failed", lambda: INVALID_KEY, {}),
+    "403": ("permission_denied", lambda: CanSubmit.message, {}),
     "404": ("not_found", "Not found.", {}),
     "406": ("not_acceptable", "Could not satisfy the request Accept header.", {}),
-    "409": (
-        "idempotency_in_flight",
-        "A request with this Idempotency-Key is already being processed; retry in a moment.",
-        {},
-    ),
-    "413": (
-        "payload_too_large",
-        "The request body is too large: the API accepts at most 2.5\u00a0MB.",
-        {},
-    ),
+    "409": ("idempotency_in_flight", lambda: KEY_IN_FLIGHT, {}),
+    "413": ("payload_too_large", too_large_message, {}),
     "415": ("unsupported_media_type", 'Unsupported media type "text/plain" in request.', {}),
-    "422": (
-        "idempotency_key_reused",
-        "This Idempotency-Key was already used for a different request; use a new key.",
-        {},
-    ),
+    "422": ("idempotency_key_reused", lambda: KEY_REUSED, {}),
     "429": ("throttled", "Request was throttled. Expected available in 27 seconds.", {}),
 }
 
@@ -239,6 +227,9 @@ class ApiAutoSchema(AutoSchema):
     def _error_response(self, code: str, direction: str) -> dict:
         response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
         error_code, message, details = ERROR_EXAMPLES[code]
+        if callable(message):
+            with translation.override("en"):
+                message = str(message())
         example = {"error": {"code": error_code, "message": message, "details": details}}
         for media in response.get("content", {}).values():
             media["examples"] = {error_code: {"value": example}}

@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker import services
 from tracker.models import Assessment, Commitment, Membership, Organisation
@@ -199,6 +200,13 @@ def webhook_endpoint_deactivate(*, api_key: ApiKey, endpoint: WebhookEndpoint) -
 # --- idempotency ---------------------------------------------------------------------
 
 
+# Also the OpenAPI schema's examples (tracker.api.schema).
+KEY_REUSED = gettext_lazy("This Idempotency-Key was already used for a different request; use a new key.")
+KEY_IN_FLIGHT = gettext_lazy(
+    "A request with this Idempotency-Key is already being processed; retry in a moment."
+)
+
+
 class IdempotencyKeyReused(Exception):
     pass
 
@@ -227,9 +235,7 @@ def idempotency_replay(*, organisation: Organisation, key: str | None, fingerpri
     _check_idempotency_key(key)
     record = IdempotencyRecord.objects.filter(organisation=organisation, key=key).first()
     if record is not None and record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
-            _("This Idempotency-Key was already used for a different request; use a new key.")
-        )
+        raise IdempotencyKeyReused(str(KEY_REUSED))
     return record
 
 
@@ -259,6 +265,4 @@ def idempotency_store(
                 response_body=json.loads(json.dumps(body, cls=DjangoJSONEncoder)),
             )
     except IntegrityError as exc:
-        raise IdempotencyInFlight(
-            _("A request with this Idempotency-Key is already being processed; retry in a moment.")
-        ) from exc
+        raise IdempotencyInFlight(str(KEY_IN_FLIGHT)) from exc
