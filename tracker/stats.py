@@ -227,15 +227,39 @@ def _overdue_count(groups: list[dict]) -> int:
     return sum(row["n"] for row in groups if row["late"] and row["shown_status"] not in FINISHED)
 
 
+def _link_breakdowns(as_of: dt.date | None) -> tuple[dict, dict]:
+    """By institution and by region (like `_grouped_from`): today's from the
+    tally the database keeps (tracker/insights/tally.py), one query over a few
+    hundred rows; as of a date, or without the tally (SQLite), grouped live."""
+    from tracker.insights import tally  # the insights app imports this module
+
+    if as_of is None and tally.available():
+        kept = tally.breakdowns()
+        return _from_tally(kept["institution"]), _from_tally(kept["region"])
+    inst = _grouped(
+        CommitmentInstitution.objects.all(), "institution_id", as_of, "commitment_id", "commitment__"
+    )
+    reg = _grouped(
+        Commitment.regions.through.objects.all(), "region_id", as_of, "commitment_id", "commitment__"
+    )
+    return inst, reg
+
+
+def _from_tally(kept: dict[int, list[tuple[str, int, int]]]) -> dict:
+    grouped = {}
+    for key, rows in kept.items():
+        counts = empty_counts()
+        for status, n, _progress in rows:
+            counts[status] += n
+        grouped[key] = {"counts": counts, "progress_total": sum(progress for _s, _n, progress in rows)}
+    return grouped
+
+
 def breakdowns(as_of: dt.date | None, groups: list[dict] | None = None) -> dict[str, list[dict]]:
     """Status counts per pillar, framework, institution (any role) and region.
     `groups`: `commitment_groups(as_of)` when the caller has it already."""
     groups = commitment_groups(as_of) if groups is None else groups
-    regions_through = Commitment.regions.through.objects.all()
-    inst = _grouped(
-        CommitmentInstitution.objects.all(), "institution_id", as_of, "commitment_id", "commitment__"
-    )
-    reg = _grouped(regions_through, "region_id", as_of, "commitment_id", "commitment__")
+    inst, reg = _link_breakdowns(as_of)
     return {
         "pillar": _rows(_grouped_from(groups, "pillar_id"), Pillar.objects.all(), "slug"),
         "framework": _rows(_grouped_from(groups, "framework_id"), Framework.objects.all(), "code"),

@@ -45,3 +45,31 @@ class TrendEpoch(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+class StatusTally(TimeStampedModel):
+    """A change to the dashboard's breakdowns by institution and by region:
+    `n` commitments (negative: fewer) of one status, `progress_total` their
+    progress, added to (`kind`, `key`): an institution (any role) or a region.
+
+    Rows are only ever inserted, by PostgreSQL triggers on the commitments and
+    their institution and region links (migration 0002), in the writing
+    statement's transaction; the figures are the sums per (kind, key, status)
+    (tracker/insights/tally.py). `compact` folds them, `rebuild` recounts."""
+
+    class Kind(models.TextChoices):
+        INSTITUTION = "institution", _("institution")
+        REGION = "region", _("region")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    key = models.BigIntegerField(_("institution or region"))
+    status = models.CharField(_("status"), max_length=20)
+    n = models.BigIntegerField(_("change in commitments"))
+    progress_total = models.BigIntegerField(_("change in the sum of progress"))
+
+    class Meta:
+        verbose_name = _("status tally")
+        verbose_name_plural = _("status tallies")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.status} {self.n:+d}"

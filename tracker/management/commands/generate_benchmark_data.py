@@ -44,7 +44,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from tracker import methodology
-from tracker.insights import trend
+from tracker.insights import tally, trend
 from tracker.models import (
     Assessment,
     Commitment,
@@ -185,8 +185,11 @@ class Command(BaseCommand):
                     self.stdout.write(f"{done}/{count} commitments ({time.monotonic() - started:.0f} s)")
         finally:
             # Bulk inserts send no signals: the stored trend is rebuilt from the
-            # rows written, even when the command stops half-way.
+            # rows written, even when the command stops half-way. The
+            # breakdowns' tally was kept by the triggers (COPY fires them):
+            # recounted into one row per group rather than one per batch.
             trend.rebuild()
+            tally.rebuild()
         if connection.vendor == "postgresql" and not options["no_vacuum"]:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
