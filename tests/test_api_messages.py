@@ -41,13 +41,14 @@ def _examples(client) -> dict:
 def test_schema_error_examples_are_the_messages_the_api_sends(settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     examples = _examples(Client(HTTP_ACCEPT_LANGUAGE="fr"))  # examples stay in English
-    translation.activate("en")
-    assert examples["401"] == "This API key is invalid, expired or revoked." == str(INVALID_KEY)
-    assert examples["403"].startswith("This API key has the read scope") and examples["403"] == str(CanSubmit.message)
-    assert examples["409"] == str(KEY_IN_FLIGHT) and examples["422"] == str(KEY_REUSED)
-    # The limit in force, not a number written in the schema module.
-    assert examples["413"] == "The request body is too large: the API accepts at most 1000\xa0bytes."
-    assert examples["413"] == too_large_message()
+    with translation.override("en"):
+        assert examples["401"] == "This API key is invalid, expired or revoked." == str(INVALID_KEY)
+        assert examples["403"].startswith("This API key has the read scope")
+        assert examples["403"] == str(CanSubmit.message)
+        assert examples["409"] == str(KEY_IN_FLIGHT) and examples["422"] == str(KEY_REUSED)
+        # The limit in force, not a number written in the schema module.
+        assert examples["413"] == "The request body is too large: the API accepts at most 1000\xa0bytes."
+        assert examples["413"] == too_large_message()
 
 
 @pytest.mark.parametrize(
