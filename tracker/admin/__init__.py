@@ -411,6 +411,12 @@ class AssessmentAdmin(ServiceAdmin):
             obj.visible_evidence = list(scope.evidence_visible_to(request.user, obj.evidence.all()))
         return obj
 
+    def history_scope(self, request, records):
+        # Each version under the rule of the live record: a version written as a
+        # draft or returned is private to the author's organisation, also once
+        # the assessment is published (its wording before review is not public).
+        return scope.assessments_visible_to(request.user, records)
+
     def get_fields(self, request, obj=None):
         # Read-only pages (submitted, published, someone else's draft) name only the
         # evidence this user may see: the read-only widget would print every title,

@@ -94,6 +94,17 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         return NumberedRelationsHelper(self.model, historical_record)
 
+    def history_scope(self, request, records):
+        """The historical rows `request.user` may read: all of them here; a
+        model whose versions can be private narrows it (AssessmentAdmin). Each
+        view diffs a row against the previous row the user may read."""
+        return records
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        return self.history_scope(
+            request, super().get_history_queryset(request, history_manager, pk_name, object_id)
+        )
+
     def get_urls(self):
         opts = self.model._meta
         urls = [
@@ -127,9 +138,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if not self.has_view_history_or_change_history_permission(request, obj):
             raise PermissionDenied
         records = list(
-            obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-                : MAX_ENTRIES + 1
-            ]
+            self.history_scope(request, obj.history.select_related("history_user")).order_by(
+                "-history_date", "-history_id"
+            )[: MAX_ENTRIES + 1]
         )
         context = {
             **self.admin_site.each_context(request),
@@ -146,4 +157,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # correction is a new edit, through the services, with its own history row.
         if request.method != "GET":
             raise PermissionDenied
+        # A version the user may not read is the same 404 as a missing one.
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        try:
+            readable = self.history_scope(
+                request,
+                history.filter(**{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}),
+            ).exists()
+        except (ValueError, ValidationError):
+            readable = False
+        if not readable:
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
