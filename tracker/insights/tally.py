@@ -7,7 +7,8 @@ explains them) add the change every write makes to those counts to
 `StatusTally`, in the writing transaction, whatever wrote it: the services,
 the admin, imports, `QuerySet.update()`, COPY, another program. So the
 figures are the sums of a few hundred rows (`breakdowns`), and never a
-separate copy that a missed code path could leave behind.
+separate copy that a missed code path could leave behind. (The triggers
+rely on READ COMMITTED, Django's default: see the migration.)
 
 - `compact` folds the rows into one per (kind, key, status) with one
   statement (delete and re-insert their sums), so that readers never see

@@ -19,9 +19,11 @@ other table as that table stands when the trigger runs:
   with the status of their commitment. They first lock those commitments
   `FOR SHARE`, so that a concurrent update of the commitment's status either
   commits first (and is then read) or waits for this transaction (and then
-  sees the link): neither side misses the other (READ COMMITTED: each
-  statement of the trigger reads the latest committed rows; under REPEATABLE
-  READ the lock fails with a serialization error instead).
+  sees the link): neither side misses the other. This relies on READ
+  COMMITTED (Django's default, and this project's: no isolation level is
+  set), where each statement of a trigger reads the latest committed rows; a
+  REPEATABLE READ transaction updating a commitment could miss a link
+  committed after its snapshot.
 
 TRUNCATE fires none of them: after a truncation (or loading rows with
 triggers disabled, `pg_restore --disable-triggers`), run `manage.py
