@@ -12,7 +12,7 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
@@ -233,4 +233,15 @@ def test_a_status_change_while_a_link_is_added_sees_the_link():
         assert not updated.wait(1)  # held back by the link's FOR SHARE lock
     thread.join(10)
     assert updated.is_set()
+    assert_tally_is_live()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_under_another_isolation_level_fails_rather_than_drifting():
+    generate(3, seed=36)
+    commitment = Commitment.objects.order_by("pk").first()
+    with pytest.raises(DatabaseError, match="READ COMMITTED"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        Commitment.objects.filter(pk=commitment.pk).update(current_status="stalled")
     assert_tally_is_live()

@@ -23,7 +23,8 @@ other table as that table stands when the trigger runs:
   COMMITTED (Django's default, and this project's: no isolation level is
   set), where each statement of a trigger reads the latest committed rows; a
   REPEATABLE READ transaction updating a commitment could miss a link
-  committed after its snapshot.
+  committed after its snapshot, so the triggers refuse any other isolation
+  level (the write fails rather than the counts drifting).
 
 TRUNCATE fires none of them: after a truncation (or loading rows with
 triggers disabled, `pg_restore --disable-triggers`), run `manage.py
@@ -59,6 +60,9 @@ def _commitment_function() -> str:
 CREATE OR REPLACE FUNCTION insights_tally_commitments() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'the dashboard tally triggers need READ COMMITTED (insights 0002)';
+    END IF;
     IF TG_OP = 'INSERT' THEN
         {insert % new}
     ELSIF TG_OP = 'DELETE' THEN
@@ -91,6 +95,9 @@ def _link_function(kind: str, table: str, key: str) -> str:
 CREATE OR REPLACE FUNCTION insights_tally_{kind}_links() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'the dashboard tally triggers need READ COMMITTED (insights 0002)';
+    END IF;
     IF TG_OP = 'INSERT' THEN
         {apply(new)}
     ELSIF TG_OP = 'DELETE' THEN
