@@ -58,3 +58,59 @@ def test_reference_url_is_quoted_as_reverse_quotes(record):
     serializer = s.CommitmentRefSerializer()
     expected = settings.SITE_URL + reverse("api:commitment-detail", args=[record.reference])
     assert serializer.to_representation(record)["url"] == expected
+
+
+# --- the API selectors load references with their identifier only (.only()) ------------
+
+
+@pytest.fixture
+def linked(editor):
+    """Commitments with every kind of reference the list and detail show: a
+    parent, children, related commitments, two institutions, regions, indicators."""
+    parent = f.make_commitment(actor=editor, regions=[f.make_region()])
+    rows = [
+        f.make_commitment(
+            actor=editor,
+            parent=parent,
+            supporting_institutions=[f.make_institution()],
+            regions=[f.make_region(), f.make_region()],
+            related=[parent],
+        )
+        for _ in range(3)
+    ]
+    for c in rows:
+        services.indicator_create(
+            actor=editor, commitment=c, key=f"k-{c.pk}", name_fr="Indicateur", unit="count"
+        )
+    return parent, rows
+
+
+def test_list_reads_no_deferred_column(client, linked, django_assert_num_queries):
+    # 1 page + responsibilities + regions + indicators, whatever the rows hold:
+    # a deferred column read by the serializer would add one query per row.
+    with django_assert_num_queries(4):
+        body = client.get("/api/v1/commitments/?page_size=10").json()
+    rows = {r["reference"]: r for r in body["results"]}
+    parent, children = linked
+    child = rows[children[0].reference]
+    assert child["parent"] == parent.reference
+    assert child["framework"]["code"] == children[0].framework.code
+    assert len(child["institutions"]) == 2 and len(child["regions"]) == 2 and len(child["indicators"]) == 1
+    for ordering in ("-due_date", "-updated", "title", "progress"):  # the next link reads the sort key
+        with django_assert_num_queries(4):
+            response = client.get(f"/api/v1/commitments/?page_size=1&ordering={ordering}")
+        assert response.json()["next"]
+
+
+def test_detail_reads_no_deferred_column(client, linked, django_assert_num_queries):
+    parent, children = linked
+    f.make_published_assessment(children[0], blocking_party=f.make_institution(), delay_reason="funding")
+    # No assessment and no indicator: their evidence and measurements are not asked for.
+    with django_assert_num_queries(7):
+        body = client.get(f"/api/v1/commitments/{parent.reference}/").json()
+    assert [c["reference"] for c in body["children"]] == sorted(c.reference for c in children)
+    assert len(body["related"]) == 3 and body["description_fr"] == parent.description_fr
+    with django_assert_num_queries(9):
+        body = client.get(f"/api/v1/commitments/{children[0].reference}/").json()
+    assert body["assessments"][0]["blocking_party"]["slug"]
+    assert body["related"][0]["reference"] == parent.reference

@@ -44,22 +44,55 @@ def indicators() -> QuerySet[Indicator]:
 
 # Prefetches go to plain lists (to_attr): reading `obj.regions.all()` builds a
 # manager and a queryset per row and relation even when the rows are cached.
+#
+# Objects the API shows only as references (identifier + URL) are loaded with
+# only that identifier (`.only()`): each of their columns, above all the two
+# timestamps (parsed in Python), cost CPU on every row; ~260 objects per list
+# page. The commitment's own columns: all but the search document for the
+# detail, the list serializer's for the list (CommitmentListSerializer).
+REFERENCES = ("framework", "framework__code", "pillar", "pillar__slug", "parent", "parent__reference")
+LIST_FIELDS = (
+    "reference",
+    "title_fr",
+    "title_en",
+    "current_status",
+    "current_progress",
+    "status_as_of",
+    "start_date",
+    "due_date",
+    "wps_marker",
+    "updated_at",
+)
+
+
+def _detail_fields() -> list[str]:
+    return [f.name for f in Commitment._meta.concrete_fields if f.name != "search_document"]
 
 
 def _commitments_base() -> QuerySet[Commitment]:
     return Commitment.objects.select_related("framework", "pillar", "parent").prefetch_related(
         Prefetch(
             "responsibilities",
-            queryset=CommitmentInstitution.objects.select_related("institution"),
+            queryset=CommitmentInstitution.objects.select_related("institution").only(
+                "commitment", "role", "institution", "institution__slug"
+            ),
             to_attr="api_responsibilities",
         ),
-        Prefetch("regions", queryset=Region.objects.order_by("slug"), to_attr="api_regions"),
+        Prefetch("regions", queryset=Region.objects.order_by("slug").only("slug"), to_attr="api_regions"),
     )
 
 
 def commitments() -> QuerySet[Commitment]:
-    return _commitments_base().prefetch_related(
-        Prefetch("indicators", queryset=Indicator.objects.order_by("key"), to_attr="api_indicators")
+    return (
+        _commitments_base()
+        .only(*LIST_FIELDS, *REFERENCES)
+        .prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.order_by("key").only("commitment", "key"),
+                to_attr="api_indicators",
+            )
+        )
     )
 
 
@@ -80,17 +113,29 @@ def _assessments_with_refs() -> QuerySet[Assessment]:
 
 
 def commitment_detail(reference: str) -> Commitment:
-    queryset = _commitments_base().prefetch_related(
-        Prefetch("children", queryset=Commitment.objects.order_by("reference"), to_attr="api_children"),
-        Prefetch("related", queryset=Commitment.objects.order_by("reference"), to_attr="api_related"),
-        Prefetch("assessments", queryset=_assessments_with_refs(), to_attr="published_assessments"),
-        Prefetch(
-            "indicators",
-            queryset=Indicator.objects.order_by("key").prefetch_related(
-                Prefetch("measurements", queryset=measurements())
+    references = Commitment.objects.order_by("reference")
+    queryset = (
+        _commitments_base()
+        .only(*_detail_fields(), *REFERENCES)
+        .prefetch_related(
+            Prefetch("children", queryset=references.only("reference", "parent"), to_attr="api_children"),
+            Prefetch("related", queryset=references.only("reference"), to_attr="api_related"),
+            # Not the assessments' commitment: the prefetch sets it to this one.
+            Prefetch(
+                "assessments",
+                queryset=_assessments_with_refs()
+                .select_related(None)
+                .select_related("blocking_party", "organisation"),
+                to_attr="published_assessments",
             ),
-            to_attr="api_indicators",
-        ),
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.order_by("key").prefetch_related(
+                    Prefetch("measurements", queryset=measurements())
+                ),
+                to_attr="api_indicators",
+            ),
+        )
     )
     return get_object_or_404(queryset, reference=reference)
 
