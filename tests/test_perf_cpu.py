@@ -114,3 +114,27 @@ def test_detail_reads_no_deferred_column(client, linked, django_assert_num_queri
         body = client.get(f"/api/v1/commitments/{children[0].reference}/").json()
     assert body["assessments"][0]["blocking_party"]["slug"]
     assert body["related"][0]["reference"] == parent.reference
+
+
+# --- ModelSerializer field sets are built once per class ---------------------------------
+
+
+def test_model_serializer_fields_are_built_once_per_class(monkeypatch):
+    assert s.CommitmentDetailSerializer().fields  # built (if no earlier test did)
+    built = []
+    original = serializers.ModelSerializer.build_field
+    monkeypatch.setattr(
+        serializers.ModelSerializer,
+        "build_field",
+        lambda self, *args: built.append(args[0]) or original(self, *args),
+    )
+    first, second = s.CommitmentDetailSerializer(), s.CommitmentDetailSerializer()
+    assert list(first.fields) == list(second.fields) == s.CommitmentDetailSerializer.Meta.fields
+    assert built == []  # not rebuilt from the model
+    # Each serializer still gets its own fields, bound to it.
+    assert first.fields["reference"] is not second.fields["reference"]
+    assert first.fields["reference"].parent is first and second.fields["reference"].parent is second
+    assert first.fields["assessments"].child.fields["id"].root is first
+    # A subclass with other fields has its own set, not its parent's.
+    assert "commitment" in s.AssessmentSerializer().fields
+    assert "commitment" not in s.NestedAssessmentSerializer().fields
