@@ -134,3 +134,27 @@ def test_list_indexes_cover_the_keys_of_a_deep_page(db):
         assert columns in indexes[name], indexes.get(name)
     assert "USING gin (search_vector)" in indexes["tracker_com_search_vector"]
     assert "tracker_com_search_gin" not in indexes
+
+
+def test_filter_options_are_built_once_per_reference_version(client, fires):
+    """The option lists (frameworks, pillars, institutions, regions) cost no
+    query while the reference data is unchanged, and follow any change at once."""
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(LIST)
+    assert not [
+        q
+        for q in warm.captured_queries
+        if 'FROM "tracker_institution"' in q["sql"] and "ORDER BY" in q["sql"]
+    ]
+    institution = f.make_institution(name_fr="Garde nationale du Mali", acronym="GNM")
+    html = client.get(LIST).content.decode()
+    assert f'<option value="{institution.slug}">GNM – Garde nationale du Mali</option>' in html
+    services_rename = type(institution).objects.filter(pk=institution.pk)
+    services_rename.update(name_fr="Garde nationale", version=institution.version + 1)  # no signal
+    assert (
+        f'<option value="{institution.slug}">GNM – Garde nationale</option>'
+        in client.get(LIST).content.decode()
+    )
+    english = client.get(LIST, headers={"accept-language": "en"}).content.decode()
+    assert "All institutions" in english and "Toutes les institutions" not in english

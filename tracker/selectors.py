@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import CharField, F, Min, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
@@ -51,6 +52,42 @@ def commitment_list_queryset(as_of: dt.date | None = None) -> QuerySet[Commitmen
         .order_by("reference")
     )
     return stats.with_derived_progress(stats.with_status_as_of(queryset, as_of), as_of)
+
+
+# The filter form's option lists: {(reference fingerprint, language): {field: [(value, label)]}}.
+_OPTIONS: dict[tuple, dict] = {}
+REFERENCE_FIELDS = {"framework": Framework, "pillar": Pillar, "institution": Institution, "region": Region}
+
+
+def _reference_fingerprint() -> tuple:
+    """One statement: rows, latest change and versions of each reference table,
+    so that any change to an option (by a service, an import or another
+    program) gives a new fingerprint."""
+    parts = []
+    for model in REFERENCE_FIELDS.values():
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"(SELECT COUNT(*) || '/' || SUM(version) || '/' || MAX(updated_at) FROM {table})")
+    with connection.cursor() as cursor:
+        # Only the models' own quoted table names are formatted in.
+        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608  # nosec B608
+        return tuple(cursor.fetchone())
+
+
+def reference_options(fields: dict) -> dict[str, list[tuple[str, str]]]:
+    """The public list's framework, pillar, institution and region options as
+    (value, label) pairs, built once per version of the reference data and
+    language (4 queries and ~130 model instances per request before; now one
+    small statement). The options' HTML is unchanged (tests/test_perf_web.py)."""
+    key = (_reference_fingerprint(), translation.get_language())
+    options = _OPTIONS.get(key)
+    if options is None:
+        options = {
+            name: [("" if value is None else str(value), str(label)) for value, label in fields[name].choices]
+            for name in REFERENCE_FIELDS
+        }
+        _OPTIONS.clear()  # only the current version is kept (per language)
+        _OPTIONS[key] = options
+    return options
 
 
 def csv_rows_queryset(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:

@@ -173,6 +173,8 @@ def _public_widgets(form) -> None:
 @public_view
 def commitment_list(request: HttpRequest) -> HttpResponse:
     filterset = commitment_filterset(request)
+    for name, options in selectors.reference_options(filterset.form.fields).items():
+        filterset.form.fields[name].widget.choices = options
     as_of = filterset.form.cleaned_data.get("as_of")
     searching = bool(search_terms(filterset.form.cleaned_data.get("q")))
     page = _page(request, filterset.qs, paginator=CappedCountPaginator if searching else KeysFirstPaginator)
