@@ -138,3 +138,54 @@ def test_model_serializer_fields_are_built_once_per_class(monkeypatch):
     # A subclass with other fields has its own set, not its parent's.
     assert "commitment" in s.AssessmentSerializer().fields
     assert "commitment" not in s.NestedAssessmentSerializer().fields
+
+
+# --- to_representation reads plain attributes with getattr() --------------------------
+
+
+def _same_as_drf(serializer, instance) -> None:
+    fast = serializer.to_representation(instance)
+    slow = serializers.Serializer.to_representation(serializer, instance)
+    assert fast == slow
+    assert list(fast) == list(slow)
+
+
+def test_fast_to_representation_answers_what_drf_answers(linked, record):
+    parent, children = linked
+    f.make_published_assessment(children[0], blocking_party=f.make_institution(), delay_reason="funding")
+    for reference in (parent.reference, children[0].reference, record.reference):
+        detail = selectors.commitment_detail(reference)
+        _same_as_drf(s.CommitmentDetailSerializer(), detail)
+        for assessment in detail.published_assessments:
+            _same_as_drf(s.NestedAssessmentSerializer(), assessment)
+    for row in selectors.commitments():
+        _same_as_drf(s.CommitmentListSerializer(), row)
+    for selector, serializer in [
+        (selectors.assessments, s.AssessmentSerializer),
+        (selectors.evidence, s.EvidenceSerializer),
+        (selectors.indicators, s.IndicatorSerializer),
+        (selectors.institutions, s.InstitutionSerializer),
+        (selectors.frameworks, s.FrameworkSerializer),
+        (selectors.pillars, s.PillarSerializer),
+        (selectors.regions, s.RegionSerializer),
+    ]:
+        rows = list(selector())
+        assert rows, serializer
+        for row in rows:
+            _same_as_drf(serializer(), row)
+
+
+def test_fast_to_representation_leaves_callables_and_defaults_to_drf(record):
+    class Probe(s.FieldsOnceModelSerializer):
+        page = serializers.CharField(source="get_absolute_url")  # a method: DRF calls it
+        lead = serializers.CharField(source="no_such_attribute", default="none")
+        parent_reference = serializers.CharField(source="parent.reference")
+
+        class Meta:
+            model = s.Commitment
+            fields = ["reference", "page", "lead", "parent_reference", "regions"]
+
+    commitment = selectors.commitment_detail(record.reference)
+    _same_as_drf(Probe(), commitment)
+    assert Probe().to_representation(commitment)["page"] == commitment.get_absolute_url()
+    assert Probe().to_representation(commitment)["lead"] == "none"
