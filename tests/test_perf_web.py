@@ -91,6 +91,13 @@ def _django_rendered(bound_field) -> str:
     ],
 )
 def test_filter_form_renders_exactly_as_django_templates(rf, query):
+    # A RequestFactory request goes through no middleware: the page's language
+    # (French) is set here, not left to whichever test ran before.
+    with translation.override("fr"):
+        _check_filter_form_rendering(rf, query)
+
+
+def _check_filter_form_rendering(rf, query):
     from tracker.views import BadRequest, commitment_filterset
 
     framework = f.make_framework(name_fr="Cadre « A & B » l'accord <1>")
