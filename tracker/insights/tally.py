@@ -34,7 +34,7 @@ WATCHED = ("tracker_commitment", "tracker_commitmentinstitution", "tracker_commi
 RECOUNT = (
     f"INSERT INTO {TABLE} (created_at, updated_at, kind, key, status, n, progress_total) "  # noqa: S608  # nosec B608
     + " UNION ALL ".join(
-        f"SELECT now(), now(), '{kind}', l.{key}, c.current_status, COUNT(*), SUM(c.current_progress) "
+        f"SELECT now(), now(), '{kind}', l.{key}, c.current_status, COUNT(*), SUM(c.current_progress) "  # nosec B608
         f"FROM {table} l JOIN tracker_commitment c ON c.id = l.commitment_id "
         f"GROUP BY l.{key}, c.current_status"
         for kind, table, key in (
