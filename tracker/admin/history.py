@@ -15,7 +15,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_m2m_reverse_field_name
 
-from tracker.services.locking import _display, _target_text, changed_fields, m2m_changes, m2m_snapshots
+from tracker.services.locking import (
+    _by_number,
+    _display,
+    _target_text,
+    changed_fields,
+    m2m_changes,
+    m2m_snapshots,
+)
 
 # Bookkeeping columns that say nothing to a reader.
 HIDDEN_FIELDS = {"updated_at", "created_at", "search_document"}
@@ -76,6 +83,8 @@ class NumberedRelationsHelper(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
         if not isinstance(field, ManyToManyField):
+            if _by_number(value):  # a measurement's evidence: by number, as below
+                return _target_text(value)
             return super().prepare_delta_change_value(change, value)
         target = get_m2m_reverse_field_name(field)
         related = [row[target] for row in value]

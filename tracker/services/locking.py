@@ -32,7 +32,10 @@ def _display(record, field_name: str) -> str:
         value = dict(field.flatchoices).get(value, value)
     elif field.is_relation and value is not None:
         related = getattr(record, field.name, None)
-        value = related if related is not None else value
+        if related is not None:
+            # A measurement's evidence may be another organisation's
+            # confidential source: by number, as in many-to-many lists.
+            value = _target_text(related) if _by_number(related) else related
     return "—" if value in (None, "") else str(value)
 
 
@@ -47,6 +50,12 @@ def changed_fields(old, new, names=None) -> list[str]:
         if getattr(old, field.attname, None) != getattr(new, field.attname, None):
             result.append(field.name)
     return result
+
+
+def _by_number(obj) -> bool:
+    from tracker.models import Evidence
+
+    return isinstance(obj, Evidence)
 
 
 def _target_text(obj) -> str:
