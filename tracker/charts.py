@@ -8,12 +8,16 @@ SVG is escaped; numbers are formatted here, not by the browser.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.core.signals import setting_changed
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tracker.methodology import Status
@@ -32,9 +36,55 @@ STATUS_COLOURS: dict[str, str] = {
 }
 
 
-def _describe(counts: dict[str, int]) -> str:
-    parts = [_("%(label)s: %(n)s") % {"label": Status(s).label, "n": n} for s, n in counts.items() if n]
-    return "; ".join(parts) or _("no commitments")
+class _Words(NamedTuple):
+    """The status charts' words in one language, translated once."""
+
+    labels: dict[str, str]  # status code -> label
+    rect_titles: dict[str, str]  # status code -> `fill="…"><title>label` (escaped)
+    pair: str  # "%(label)s: %(n)s"
+    no_commitments: str
+    by_status: str
+
+
+# Per language (the active one when first asked): the dashboard draws about a
+# hundred status bars per page, and translating their labels each time was a
+# good part of its rendering. The words come from the code and the
+# catalogues, which do not change while the process runs (a new release is a
+# new process); the memo is emptied when a test changes the language settings.
+_WORDS: dict[str | None, _Words] = {}
+
+
+def _words() -> _Words:
+    language = get_language()
+    words = _WORDS.get(language)
+    if words is None:
+        labels = {status.value: str(status.label) for status in Status}
+        words = _WORDS[language] = _Words(
+            labels=labels,
+            rect_titles={
+                code: f'fill="{STATUS_COLOURS[code]}"><title>{html.escape(label)}'
+                for code, label in labels.items()
+            },
+            pair=_("%(label)s: %(n)s"),
+            no_commitments=_("no commitments"),
+            by_status=_("Commitments by status"),
+        )
+    return words
+
+
+def _forget_words(*, setting: str, **kwargs) -> None:
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"):
+        _WORDS.clear()
+
+
+setting_changed.connect(_forget_words, dispatch_uid="tracker.charts._forget_words")
+
+
+def _describe(counts: dict[str, int], words: _Words | None = None) -> str:
+    words = words or _words()
+    labels, pair = words.labels, words.pair
+    parts = [pair % {"label": labels[s], "n": n} for s, n in counts.items() if n]
+    return "; ".join(parts) or words.no_commitments
 
 
 def _svg(width: float, height: float, title: str, desc: str, body: str, css: str = "chart") -> SafeString:
@@ -47,30 +97,31 @@ def _svg(width: float, height: float, title: str, desc: str, body: str, css: str
     return mark_safe(  # noqa: S308  # nosec B308 B703  # every text below is escaped
         f'<svg class="{css}" viewBox="0 0 {width:g} {height:g}" role="img"{aspect} '
         f'xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{body}</svg>"
+        f"<title>{html.escape(str(title))}</title><desc>{html.escape(str(desc))}</desc>{body}</svg>"
     )
 
 
 def status_bar(counts: dict[str, int], title: str = "") -> SafeString:
     """A horizontal bar split by status, proportional to the counts."""
+    words = _words()
     total = sum(counts.values())
-    title = title or _("Commitments by status")
+    title = title or words.by_status
     if not total:
         return _svg(
-            100, 4, title, _("no commitments"), '<rect width="100" height="4" fill="#e6e6e6"/>', "bar"
+            100, 4, title, words.no_commitments, '<rect width="100" height="4" fill="#e6e6e6"/>', "bar"
         )
     x = 0.0
     rects = []
+    rect_titles = words.rect_titles
     for status, n in counts.items():
         if not n:
             continue
         w = 100 * n / total
         rects.append(
-            f'<rect x="{x:.2f}" width="{w:.2f}" height="4" fill="{STATUS_COLOURS[status]}">'
-            f"<title>{escape(Status(status).label)}: {n}</title></rect>"
+            f'<rect x="{x:.2f}" width="{w:.2f}" height="4" {rect_titles[status]}: {n}</title></rect>'
         )
         x += w
-    return _svg(100, 4, title, _describe(counts), "".join(rects), "bar")
+    return _svg(100, 4, title, _describe(counts, words), "".join(rects), "bar")
 
 
 def trend_chart(points: list[dict]) -> SafeString:
@@ -81,10 +132,13 @@ def trend_chart(points: list[dict]) -> SafeString:
     col, gap, height, label_h = 30, 8, 160, 28
     top = max(p["total"] for p in points) or 1
     width = len(points) * (col + gap) + gap
+    words = _words()
+    escaped = {code: html.escape(label) for code, label in words.labels.items()}
     body = []
     for i, point in enumerate(points):
         x = gap + i * (col + gap)
         y = height
+        label = html.escape(str(point["label"]))
         for status, n in point["counts"].items():
             if not n:
                 continue
@@ -92,13 +146,13 @@ def trend_chart(points: list[dict]) -> SafeString:
             y -= h
             body.append(
                 f'<rect x="{x}" y="{y:.1f}" width="{col}" height="{h:.1f}" fill="{STATUS_COLOURS[status]}">'
-                f"<title>{escape(point['label'])} – {escape(Status(status).label)}: {n}</title></rect>"
+                f"<title>{label} – {escaped[status]}: {n}</title></rect>"
             )
         # Years only (at their first quarter), legible on a phone; the figures
         # table and the <desc> give every quarter.
         if i == 0 or point["date"].month <= 3:
             body.append(f'<text x="{x}" y="{height + 18}" font-size="14">{point["date"].year}</text>')
-    desc = " | ".join(f"{p['label']}: {_describe(p['counts'])}" for p in points)
+    desc = " | ".join(f"{p['label']}: {_describe(p['counts'], words)}" for p in points)
     return _svg(width, height + label_h, title, desc, "".join(body), "chart trend")
 
 

@@ -254,16 +254,27 @@ def _from_tally(kept: dict[int, list[tuple[str, int, int]]]) -> dict:
     return grouped
 
 
+# The columns `_rows` reads of each kind of group (its key, which is also what
+# its URL is made of, and its name, `Bilingual` or not): the rows are loaded
+# without the descriptions and the other columns the dashboard does not show.
+BILINGUAL_NAME = ("name_fr", "name_en")
+
+
 def breakdowns(as_of: dt.date | None, groups: list[dict] | None = None) -> dict[str, list[dict]]:
     """Status counts per pillar, framework, institution (any role) and region.
     `groups`: `commitment_groups(as_of)` when the caller has it already."""
     groups = commitment_groups(as_of) if groups is None else groups
     inst, reg = _link_breakdowns(as_of)
+    institutions = Institution.objects.filter(pk__in=list(inst)).only("slug", *BILINGUAL_NAME)
     return {
-        "pillar": _rows(_grouped_from(groups, "pillar_id"), Pillar.objects.all(), "slug"),
-        "framework": _rows(_grouped_from(groups, "framework_id"), Framework.objects.all(), "code"),
-        "institution": _rows(inst, Institution.objects.filter(pk__in=list(inst)), "slug"),
-        "region": _rows(reg, Region.objects.all(), "slug"),
+        "pillar": _rows(
+            _grouped_from(groups, "pillar_id"), Pillar.objects.only("slug", *BILINGUAL_NAME), "slug"
+        ),
+        "framework": _rows(
+            _grouped_from(groups, "framework_id"), Framework.objects.only("code", *BILINGUAL_NAME), "code"
+        ),
+        "institution": _rows(inst, institutions, "slug"),
+        "region": _rows(reg, Region.objects.only("slug", "name"), "slug"),
     }
 
 
@@ -285,7 +296,12 @@ def overdue(as_of: dt.date | None, limit: int = OVERDUE_SHOWN, count: int | None
     (`count`: from `commitment_groups`, when the caller has it)."""
     on = as_of or today()
     queryset = with_status_as_of(Commitment.objects.all(), as_of).filter(overdue_q(on))
-    shown = list(queryset.order_by("due_date", "reference")[:limit])
+    # Only what `_commitment_row` reads (not the descriptions nor the search document).
+    shown = list(
+        queryset.only("reference", "title_fr", "title_en", "due_date", "due_date_precision").order_by(
+            "due_date", "reference"
+        )[:limit]
+    )
     return {
         "count": queryset.count() if count is None else count,
         "commitments": [_commitment_row(c) for c in shown],
@@ -295,7 +311,24 @@ def overdue(as_of: dt.date | None, limit: int = OVERDUE_SHOWN, count: int | None
 def latest_changes(as_of: dt.date | None, limit: int = LATEST_CHANGES) -> list[dict]:
     """The latest published assessments (by the date they describe) up to `as_of`:
     the first rows of the partial index `tracker_ass_published_recent`."""
-    queryset = Assessment.objects.published().select_related("commitment")
+    # Only the columns read below (not the texts, nor the commitment's
+    # descriptions and search document).
+    queryset = (
+        Assessment.objects.published()
+        .select_related("commitment")
+        .only(
+            "status",
+            "progress",
+            "as_of",
+            "as_of_precision",
+            "summary_fr",
+            "summary_en",
+            "published_at",
+            "commitment__reference",
+            "commitment__title_fr",
+            "commitment__title_en",
+        )
+    )
     if as_of is not None:
         queryset = queryset.as_of(as_of)
     return [
@@ -407,17 +440,29 @@ def _from_groups(groups: list[dict], as_of: dt.date | None, day: dt.date) -> tup
     As of a date, the groups' statuses are already those of that day. For
     today they are the denormalised ones, which differ only for commitments
     whose latest published assessment is dated after today (none, unless
-    some were published with a future date): one query, on the index of
-    `status_as_of`, swaps those for their status on the day."""
+    some were published with a future date): one plain query, on the index
+    of `status_as_of`, finds those, and only when there are some a second
+    one (the time-travel subqueries) gives their status on the day."""
     counts, progress_total = _tally(groups)
     if as_of is None:
-        ahead = with_status_as_of(Commitment.objects.filter(status_as_of__gt=day), day).values_list(
-            "current_status", "current_progress", "shown_status", "shown_progress"
+        ahead = list(
+            Commitment.objects.filter(status_as_of__gt=day).values_list(
+                "pk", "current_status", "current_progress"
+            )
         )
-        for status, progress, day_status, day_progress in ahead:
-            counts[status] -= 1
-            counts[day_status] += 1
-            progress_total += day_progress - progress
+        if ahead:
+            on_day = {
+                pk: (status, progress)
+                for pk, status, progress in with_status_as_of(
+                    Commitment.objects.filter(pk__in=[pk for pk, _status, _progress in ahead]), day
+                ).values_list("pk", "shown_status", "shown_progress")
+            }
+            for pk, status, progress in ahead:
+                if pk in on_day:  # (deleted in between: left as grouped)
+                    day_status, day_progress = on_day[pk]
+                    counts[status] -= 1
+                    counts[day_status] += 1
+                    progress_total += day_progress - progress
     return counts, progress_total
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import template
-from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.template.defaultfilters import date as date_filter
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, pgettext
 
 from tracker import charts
@@ -111,3 +113,86 @@ def indicator_chart(indicator) -> SafeString:
 @register.simple_tag
 def statuses() -> list[tuple[str, str]]:
     return list(Status.choices)
+
+
+class _Writer:
+    """`write(value)`: what `{{ value }}` writes in this context, localized
+    (numbers) and escaped unless safe. Plain text, most of it, goes straight to
+    html.escape (as Django's escape does); an integer is formatted once per
+    writer (the same language and context throughout)."""
+
+    def __init__(self, context) -> None:
+        self.autoescape = context.autoescape
+        self.use_l10n = context.use_l10n
+        self.numbers: dict[int, str] = {}
+
+    def _format(self, value) -> str:
+        value = localize(value, use_l10n=self.use_l10n)
+        return conditional_escape(value) if self.autoescape else str(value)
+
+    def __call__(self, value) -> str:
+        kind = type(value)
+        if kind is str:
+            return html.escape(value) if self.autoescape else value
+        if kind is int:
+            text = self.numbers.get(value)
+            if text is None:
+                text = self.numbers[value] = self._format(value)
+            return text
+        return self._format(value)
+
+
+# The dashboard's two big tables are written by the tags below rather than by
+# template loops: about a hundred rows with a status bar each, and a count
+# per status and quarter; in Python they cost a fraction of the time.
+# tests/test_perf_dash_cold.py compares them byte for byte with the template
+# loops they replace (tracker/includes/breakdown.html and the trend table's).
+
+
+@register.simple_tag(takes_context=True)
+def breakdown_table(context, rows: list[dict], caption: str, heading: str) -> SafeString:
+    """`{% breakdown_table rows caption heading %}`: one table of the
+    dashboard's breakdowns (by pillar, framework, institution, region), a row
+    per group with its status bar, its link kept at the date looked back at
+    (`as_of` in the context); the markup of tracker/includes/breakdown.html."""
+    write = _Writer(context)
+    as_of = context.get("as_of")
+    query = f"?as_of={write(date_filter(as_of, 'Y-m-d'))}" if as_of else ""
+    commitments = write(gettext("Commitments"))
+    progress = write(gettext("Average progress"))
+    parts = [
+        f'<div class="scroll"><table class="rows">\n<caption>{write(caption)}</caption>\n'
+        f'<thead><tr><th scope="col">{write(heading)}</th>'
+        f'<th scope="col" class="num">{commitments}</th><th scope="col" class="num">{progress}</th>'
+        f'<th scope="col">{write(gettext("By status"))}</th></tr></thead>\n<tbody>'
+    ]
+    rows = rows or []
+    for row in rows:
+        name = row["name"]
+        url = write(row["url"]) + query
+        parts.append(
+            f'<tr><th scope="row"><a href="{url}">{write(name)}</a></th>\n'
+            f'<td class="num" data-label="{commitments}">{write(row["total"])}</td>'
+            f'<td class="num" data-label="{progress}">{write(row["average_progress"])} %</td>\n'
+            f"<td>{charts.status_bar(row['counts'], name)}</td></tr>\n"
+        )
+    if not rows:
+        parts.append(f'<tr><td colspan="4">{write(gettext("Nothing to show."))}</td></tr>')
+    parts.append("</tbody></table></div>\n")
+    # Every value above went through `write` (escaped); the status bars are safe.
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+@register.simple_tag(takes_context=True)
+def trend_rows(context, points: list[dict]) -> SafeString:
+    """`{% trend_rows stats.trend %}`: the rows of the trend's figures table,
+    a quarter per row and its count of each status (in the order of `statuses`)."""
+    write = _Writer(context)
+    codes = [code for code, _label in Status.choices]
+    parts = []
+    for point in points:
+        counts = point["counts"]
+        cells = "".join(f'<td class="num">{write(get_item(counts, code))}</td>' for code in codes)
+        parts.append(f'<tr><th scope="row">{write(point["label"])}</th>{cells}</tr>')
+    # Every value above went through `write` (escaped).
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
