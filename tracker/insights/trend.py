@@ -133,10 +133,20 @@ def invalidate_from(day: dt.date | None) -> None:
         f"INSERT INTO {table} (id, value, created_at, updated_at) VALUES (%s, 1, %s, %s) "  # noqa: S608  # nosec B608
         f"ON CONFLICT (id) DO UPDATE SET value = {table}.value + 1, updated_at = EXCLUDED.updated_at"
     )
+    # The stored quarters go with one DELETE after it (a separate statement:
+    # in READ COMMITTED it sees quarters stored by a reader that held the epoch
+    # row until it committed). Not QuerySet.delete(): a receiver of
+    # post_delete for every model (insights.version, which ignores this app's
+    # models) made it SELECT the rows first, one more round trip per publication.
+    quarters = connection.ops.quote_name(TrendQuarter._meta.db_table)
+    delete = f"DELETE FROM {quarters}"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, [EPOCH_PK, now, now])
-    stale = TrendQuarter.objects.all() if day is None else TrendQuarter.objects.filter(quarter_end__gte=day)
-    stale.delete()
+        if day is None:
+            cursor.execute(delete)
+        else:
+            column = connection.ops.quote_name(TrendQuarter._meta.get_field("quarter_end").column)
+            cursor.execute(f"{delete} WHERE {column} >= %s", [connection.ops.adapt_datefield_value(day)])
 
 
 def _assessment_saved(

@@ -16,6 +16,7 @@ from tracker.methodology import CURRENT_VERSION, Status
 
 from .base import Bilingual, DatePrecision, DateRangeMixin, Language, TimeStampedModel, format_partial_date
 from .commitments import Commitment
+from .history import M2MHistoricalRecords
 from .organisations import Organisation
 from .reference import Institution
 
@@ -238,7 +239,7 @@ class Assessment(DateRangeMixin, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="superseded_by",
     )
-    history = HistoricalRecords(m2m_fields=[evidence])
+    history = M2MHistoricalRecords(m2m_fields=[evidence])  # tracker/models/history.py
 
     objects = AssessmentQuerySet.as_manager()
 

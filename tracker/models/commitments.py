@@ -11,12 +11,16 @@ from simple_history.models import HistoricalRecords
 from tracker.methodology import Status
 
 from .base import Bilingual, DatePrecision, DateRangeMixin, TimeStampedModel
+from .history import M2MHistoricalRecords
 from .reference import Framework, Institution, Pillar, Region
 
 # Kept at module level: the services set a new commitment's many-to-many
 # relations first and then write its one "created" history row with them
-# (tracker.services.commitments.commitment_create).
-commitment_history = HistoricalRecords(excluded_fields=["search_document"], m2m_fields=["regions", "related"])
+# (tracker.services.commitments.commitment_create). The many-to-many history
+# rows are copied by the database (tracker/models/history.py).
+commitment_history = M2MHistoricalRecords(
+    excluded_fields=["search_document"], m2m_fields=["regions", "related"]
+)
 
 
 class CommitmentQuerySet(models.QuerySet):

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,18 +96,25 @@ def event_payload(assessment: Assessment, event_id: uuid.UUID, previous_status: 
     }
 
 
+def partner_endpoints():
+    """The endpoints a publication is sent to: active, of partner organisations."""
+    return WebhookEndpoint.objects.filter(is_active=True, organisation__kind="partner")
+
+
 def create_status_events(assessment: Assessment) -> list[WebhookDelivery]:
     """One delivery per active partner endpoint for a just-published assessment."""
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True, organisation__kind="partner"))
-    if not endpoints:
-        return []
+    # The commitment's previous status (its latest other published
+    # assessment's) is read with the endpoints: one statement.
     previous = (
         assessment.commitment.assessments.published()
         .exclude(pk=assessment.pk)
         .latest_first()
-        .values_list("status", flat=True)
-        .first()
+        .values("status")[:1]
     )
+    endpoints = list(partner_endpoints().annotate(previous_status=Subquery(previous)))
+    if not endpoints:
+        return []
+    previous = endpoints[0].previous_status
     event_id = uuid.uuid4()
     payload = json.loads(json.dumps(event_payload(assessment, event_id, previous), cls=DjangoJSONEncoder))
     now = timezone.now()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,9 +261,14 @@ def assessment_publish(*, actor: AbstractBaseUser, assessment: Assessment, notif
     locked.clean_fields(exclude=[f.name for f in Assessment._meta.fields if f.name not in checked])
     locked._history_user = actor
     _save_constrained(locked, [*PUBLISH_FIELDS, "updated_at"])
-    commitment_refresh_status(commitment=commitment, actor=actor, row_locked=True)  # locked above
+    # The commitment's status, on the row locked above (what
+    # commitment_refresh_status(row_locked=True) does, without its savepoint:
+    # a failure rolls this whole transaction back either way). The same
+    # statement tells whether any partner endpoint is active.
+    endpoints = _write_status(commitment, actor, endpoints=True)
     locked.commitment = commitment
-    emit_status_changed(locked)  # partners' webhooks, written in this transaction
+    if endpoints:
+        emit_status_changed(locked)  # partners' webhooks, written in this transaction
     if notify:
         enqueue_on_commit("tracker.editorial.notifications.notify_published", locked.pk)
     return locked
@@ -301,17 +307,28 @@ def commitment_refresh_status(
     return locked
 
 
-def _write_status(locked: Commitment, actor: AbstractBaseUser | None) -> None:
-    """commitment_refresh_status on a commitment row already locked by the caller."""
-    latest = Assessment.objects.published().filter(commitment_id=locked.pk).latest_first().first()
-    if latest is None:
+def _write_status(locked: Commitment, actor: AbstractBaseUser | None, *, endpoints: bool = False) -> bool:
+    """commitment_refresh_status on a commitment row already locked by the
+    caller. With endpoints=True, returns whether any partner webhook endpoint
+    is active, read in the same statement as the latest published assessment
+    (the publication's webhook look-up folded in: one round trip less when
+    there are none, as on most records), or True when that could not be told
+    (no published assessment); otherwise False."""
+    latest = Assessment.objects.published().filter(commitment_id=locked.pk).latest_first()
+    if endpoints:
+        from tracker.partners.webhooks import partner_endpoints  # import-safe, as events.py
+
+        latest = latest.annotate(endpoints=Exists(partner_endpoints()))
+        row = latest.values_list("status", "progress", "as_of", "endpoints").first()
+    else:
+        row = latest.values_list("status", "progress", "as_of").first()
+    if row is None:
         locked.current_status = methodology.Status.NOT_STARTED
         locked.current_progress = 0
         locked.status_as_of = None
     else:
-        locked.current_status = latest.status
-        locked.current_progress = latest.progress
-        locked.status_as_of = latest.as_of
+        locked.current_status, locked.current_progress, locked.status_as_of = row[:3]
     locked._change_reason = "status refreshed from the latest published assessment"
     locked._history_user = actor
     locked.save(update_fields=["current_status", "current_progress", "status_as_of", "updated_at"])
+    return endpoints and (row is None or bool(row[3]))
