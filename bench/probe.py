@@ -11,7 +11,9 @@ staff session for the admin workload. Writes JSON for bench/run.py.
 With workload names, only those are probed (the others are not run: at
 100,000 commitments the CSV export alone takes minutes).
 
-Dashboard workloads: `cold` ones are fetched right after the record token is
+`refresh` workloads send `X-Page-Cache-Refresh: 1` (render again, as a
+page-cache miss does); the others get the cached answer the first request
+stored. Dashboard workloads: `cold` ones are fetched right after the record token is
 deleted from the cache (the figures are recomputed); `conditional` ones send
 the CSRF cookie and the ETag of a first answer (If-None-Match) and expect 304.
 """
@@ -37,7 +39,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.workloads import WORKLOADS  # noqa: E402
+from bench.workloads import REFRESH_HEADERS, WORKLOADS  # noqa: E402
 from tracker.insights import version  # noqa: E402
 from tracker.models import Commitment  # noqa: E402
 
@@ -102,7 +104,7 @@ def main(out: str, only: list[str]) -> None:
         if workload.get("conditional"):
             client.cookies["csrftoken"] = CSRF_COOKIE
         first = client.get(path)  # warm-up: per-process caches, prepared lookups, the cache
-        request_headers = {}
+        request_headers = dict(REFRESH_HEADERS) if workload.get("refresh") else {}
         if workload.get("conditional"):
             request_headers = {"If-None-Match": first["ETag"]}
             params["etag"], params["csrf_cookie"] = first["ETag"], CSRF_COOKIE
@@ -121,6 +123,7 @@ def main(out: str, only: list[str]) -> None:
             "staff": bool(workload.get("staff")),
             "cold": bool(workload.get("cold")),
             "conditional": bool(workload.get("conditional")),
+            "refresh": bool(workload.get("refresh")),
         }
     Path(out).write_text(json.dumps({"params": params, "cookie": cookie, "workloads": results}, indent=1))
 

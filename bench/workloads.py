@@ -1,7 +1,15 @@
 """The benchmark workloads (issue 8). `path` is formatted with the parameters
 bench/probe.py finds in the data: {deep_page}, {reference}. The API list asks
 for 25 rows, the page size of the public list and of the textbook baseline,
-so the three compare like with like (the API's default is 50)."""
+so the three compare like with like (the API's default is 50).
+
+Anonymous public pages and API reads are cached per record version
+(tracker/pagecache.py). Each of them is measured twice:
+- `refresh: True` (the plain name): every request renders the page again and
+  stores it, as the first reader after a change does (the benchmark's
+  settings honour an `X-Page-Cache-Refresh: 1` header; production ignores it);
+- `<name>_cached`: every request after the first is served from the cache,
+  as a page that many read between two changes is."""
 
 WORKLOADS = {
     "list_page1": {"path": "/commitments/?status=in_progress", "kind": "html"},
@@ -29,3 +37,18 @@ WORKLOADS = {
     "admin_changelist": {"path": "/admin/tracker/commitment/", "kind": "html", "staff": True},
     "publish": {"in_process": True},
 }
+
+RENDERED = (
+    "list_page1",
+    "list_deep",
+    "search_common",
+    "search_rare",
+    "search_absent",
+    "commitment_page",
+    "api_list",
+    "api_detail",
+)
+for _name in RENDERED:
+    WORKLOADS[_name]["refresh"] = True
+    WORKLOADS[f"{_name}_cached"] = {k: v for k, v in WORKLOADS[_name].items() if k != "refresh"}
+REFRESH_HEADERS = {"X-Page-Cache-Refresh": "1"}

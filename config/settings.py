@@ -68,6 +68,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # dashboard's key, so a deploy never serves figures rendered by the old code.
 # Empty: a digest of the dashboard's code, templates and catalogues stands in.
 RELEASE = env_str("RELEASE", "")
+# Anonymous public pages and API reads are cached this many seconds, under
+# the record version (tracker/pagecache.py): a change of the record is seen
+# at once; this only bounds how long orphaned entries use memory. 0: off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,6 +140,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # After Django's csrf processor: see tracker/pagecache.py.
+                "tracker.pagecache.csrf_placeholder",
             ],
         },
     },

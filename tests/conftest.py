@@ -59,3 +59,11 @@ def _postgres_marker(request):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("This test needs PostgreSQL (DATABASE_URL) under CI.", pytrace=False)
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def render_every_time(settings):
+    """Turn the page cache off (tracker/pagecache.py) for tests that pin what
+    rendering a page costs, or read the template context: a cached answer
+    renders nothing. tests/test_page_cache.py tests the cache itself."""
+    settings.PAGE_CACHE_SECONDS = 0

@@ -349,6 +349,7 @@ def _build(n):
         ("stats/?as_of=2024-06-15", 12),
     ],
 )
+@pytest.mark.usefixtures("render_every_time")
 def test_list_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries, n, path, ceiling):
     _build(n)
     with django_assert_max_num_queries(ceiling):

@@ -51,6 +51,7 @@ WORKLOAD_QUERIES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "expected"), WORKLOAD_QUERIES)
+@pytest.mark.usefixtures("render_every_time")
 def test_workload_queries_are_pinned_and_constant_in_rows(client, editor, path, expected):
     counts = []
     for n in (2, 3):

@@ -85,6 +85,7 @@ def linked(editor):
     return parent, rows
 
 
+@pytest.mark.usefixtures("render_every_time")
 def test_list_reads_no_deferred_column(client, linked, django_assert_num_queries):
     # 1 page + responsibilities + regions + indicators, whatever the rows hold:
     # a deferred column read by the serializer would add one query per row.
@@ -102,6 +103,7 @@ def test_list_reads_no_deferred_column(client, linked, django_assert_num_queries
         assert response.json()["next"]
 
 
+@pytest.mark.usefixtures("render_every_time")
 def test_detail_reads_no_deferred_column(client, linked, django_assert_num_queries):
     parent, children = linked
     f.make_published_assessment(children[0], blocking_party=f.make_institution(), delay_reason="funding")

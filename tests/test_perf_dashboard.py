@@ -323,7 +323,7 @@ def test_a_new_release_never_serves_the_previous_releases_figures(client, record
 
 
 def test_without_a_release_setting_the_digest_follows_the_rendering_files(settings, tmp_path, monkeypatch):
-    from tracker import dashboard
+    from tracker import dashboard, pagecache
 
     settings.RELEASE = ""
     dashboard.release.cache_clear()
@@ -332,7 +332,7 @@ def test_without_a_release_setting_the_digest_follows_the_rendering_files(settin
         assert len(here) == 12 and here == dashboard.release()
         (tmp_path / "templates" / "tracker").mkdir(parents=True)
         (tmp_path / "dashboard.py").write_text("one")
-        monkeypatch.setattr(dashboard, "__file__", str(tmp_path / "dashboard.py"))
+        monkeypatch.setattr(pagecache, "__file__", str(tmp_path / "pagecache.py"))
         dashboard.release.cache_clear()
         before = dashboard.release()
         assert before != here

@@ -136,6 +136,7 @@ def test_list_indexes_cover_the_keys_of_a_deep_page(db):
     assert "tracker_com_search_gin" not in indexes
 
 
+@pytest.mark.usefixtures("render_every_time")
 def test_filter_options_are_built_once_per_reference_version(client, fires):
     """The option lists (frameworks, pillars, institutions, regions) cost no
     query while the reference data is unchanged, and follow any change at once."""

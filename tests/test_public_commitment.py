@@ -35,6 +35,7 @@ def test_commitment_page_shows_status_institutions_and_evidence(client, record):
     assert "1er janvier 2025" in html and "en retard" in html  # due 2025-01-01: overdue
 
 
+@pytest.mark.usefixtures("render_every_time")
 def test_confidential_and_unpublished_things_are_absent(client, record):
     html = client.get(url(record)).content.decode()
     assert f"Confidential source {record.reference}" not in html

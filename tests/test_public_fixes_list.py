@@ -58,6 +58,7 @@ def test_lead_column_in_english_falls_back_to_french(client, leads):
     assert '<abbr title="Ministry of Defence">MDAC</abbr></a>' in cells
 
 
+@pytest.mark.usefixtures("render_every_time")
 def test_lead_name_costs_no_query(client, leads):
     client.get(LIST)
     with CaptureQueriesContext(connection) as few:

@@ -19,9 +19,9 @@ After every write the figures are computed again in the background (`warm`,
 queued by tracker/insights/version.py once the write commits), so readers
 normally find them cached.
 
-The key also names the release (settings.RELEASE, or a digest of the code,
-templates and catalogues that render the figures), so the day's cached
-figures of the previous release are never served after a deploy.
+The key also names the release (settings.RELEASE, or a digest of the tracker
+package's code, templates and catalogues: tracker/pagecache.py), so the day's
+cached figures of the previous release are never served after a deploy.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from functools import cache as memoize
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +41,7 @@ from django.views.decorators.http import condition
 
 from tracker import stats
 from tracker.insights.version import record_version
+from tracker.pagecache import release
 from tracker.views import BadRequest, _as_of, public_view
 
 logger = logging.getLogger(__name__)
@@ -71,32 +70,6 @@ def _state(request: HttpRequest) -> dict | None:
             state.update(form=form, as_of=as_of)
         setattr(request, _STATE, state)
     return getattr(request, _STATE)
-
-
-# What renders the figures: this module, the statistics, the charts, the
-# public templates with their tags and filters, and the catalogues.
-_RENDERING = (
-    "dashboard.py",
-    "stats.py",
-    "charts.py",
-    "templates/tracker/**/*.html",
-    "templatetags/*.py",
-    "locale/*/LC_MESSAGES/*.mo",
-)
-
-
-@memoize
-def release() -> str:
-    """settings.RELEASE, or a digest of the files that render the figures
-    (read once per process)."""
-    if settings.RELEASE:
-        return settings.RELEASE
-    digest = hashlib.sha256()
-    base = Path(__file__).resolve().parent
-    for pattern in _RENDERING:
-        for path in sorted(base.glob(pattern)):
-            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def _key_parts(version: str, as_of: dt.date | None) -> dict:

@@ -31,7 +31,7 @@ NO_STORE = "no-store, private"
 PRIVATE_PREFIXES = ("/admin/", "/editorial/")
 
 
-def _is_private_request(request: HttpRequest) -> bool:
+def is_private_request(request: HttpRequest) -> bool:
     """The editors' pages, and anything asked with a partner key or a session:
     the answer may hold what anonymous readers cannot see. Decided from the
     request alone (no query on anonymous reads)."""
@@ -47,7 +47,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if _is_private_request(request):
+        if is_private_request(request):
             response["Cache-Control"] = NO_STORE
             response["Pragma"] = "no-cache"
         return response

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from tracker import methodology, public_forms, selectors, stats
 from tracker.api.filters import CommitmentFilter
 from tracker.models import Commitment
+from tracker.pagecache import cached_page
 from tracker.public_forms import AsOfForm, ChangesForm, DateInput
 from tracker.querysets import search_terms
 
@@ -170,7 +171,12 @@ def _public_widgets(form) -> None:
     ordering.choices = [("", _("Default order: reference (A–Z)")), *choices]
 
 
+def _list_params() -> frozenset[str]:
+    return frozenset(CommitmentFilter.base_filters) | {"page"}
+
+
 @public_view
+@cached_page(_list_params)
 def commitment_list(request: HttpRequest) -> HttpResponse:
     filterset = commitment_filterset(request)
     for name, options in selectors.reference_options(filterset.form.fields).items():
@@ -271,6 +277,7 @@ def commitment_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public_view
+@cached_page(frozenset({"as_of"}))
 def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
     form, as_of = _as_of(request)
     commitment = selectors.commitment_detail(reference, as_of)
@@ -286,6 +293,9 @@ def commitment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "permalink": permalink,
     }
     return render(request, "tracker/commitment_detail.html", context)
+
+
+SCOPE_PARAMS = frozenset({"as_of", "page"})
 
 
 def _scope_page(request: HttpRequest, scope: selectors.Scope) -> HttpResponse:
@@ -310,26 +320,31 @@ def _scope_page(request: HttpRequest, scope: selectors.Scope) -> HttpResponse:
 
 
 @public_view
+@cached_page(SCOPE_PARAMS)
 def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _scope_page(request, selectors.framework_scope(code))
 
 
 @public_view
+@cached_page(SCOPE_PARAMS)
 def pillar_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_page(request, selectors.pillar_scope(slug))
 
 
 @public_view
+@cached_page(SCOPE_PARAMS)
 def institution_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_page(request, selectors.institution_scope(slug))
 
 
 @public_view
+@cached_page(SCOPE_PARAMS)
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _scope_page(request, selectors.region_scope(slug))
 
 
 @public_view
+@cached_page(frozenset({"start", "end", "page"}))
 def changes(request: HttpRequest) -> HttpResponse:
     """What changed between two dates: status at the start and at the end."""
     form = ChangesForm(request.GET)

@@ -1,18 +1,28 @@
-"""ETag, Last-Modified and 304 on conditional GET for every read.
+"""ETag, Last-Modified and 304 on conditional GET for every read, and the
+cache of public reads.
 
 The ETag is a hash of the response body, so it changes exactly when the
 representation does. Last-Modified is the latest `updated_at` found in the
-body (objects and nested objects): no extra query."""
+body (objects and nested objects): no extra query.
+
+Anonymous JSON reads of the public resources are cached under the record
+version (tracker/pagecache.py): `cached_read` serves a stored answer (body,
+ETag, Last-Modified and the view's other headers) after authentication,
+permissions, throttles and the query-parameter checks have run, and
+`finalize_response` stores a fresh 200. A stored answer is the same bytes,
+with the same ETag, as the one it replaces."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.response import Response
+
+from tracker import pagecache
 
 COPIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary")
 
@@ -36,13 +46,43 @@ def _latest_update(data: object, depth: int = 0) -> dt.datetime | None:
     return max(found) if found else None
 
 
+class CachedRead(HttpResponse):
+    """A stored answer of `cached_read`."""
+
+
+_STORE = "_api_read_cache_key"
+
+
 class ConditionalGetMixin:
     cache_control = "public, max-age=60"
+
+    def cached_read(self, request, handler, *args, **kwargs):
+        """Answer an anonymous JSON read from the cache, or call `handler` and
+        have `finalize_response` store its answer (tracker/pagecache.py)."""
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None or renderer.format != "json":
+            return handler(request, *args, **kwargs)
+        view = (type(self).__module__, type(self).__qualname__, getattr(self, "action", None))
+        key = pagecache.cache_key(request, "api", (*view, request.accepted_media_type))
+        if key is None:
+            return handler(request, *args, **kwargs)
+        entry = None if pagecache.refresh_requested(request) else pagecache.read(key)
+        if entry is not None:
+            response = CachedRead(entry["content"], status=entry["status"])
+            for name, value in entry["headers"].items():
+                response[name] = value
+            return response
+        setattr(request, _STORE, key)
+        return handler(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method not in ("GET", "HEAD") or response.status_code != 200:
             return response
+        if isinstance(response, CachedRead):
+            since = parse_http_date_safe(response.get("Last-Modified", ""))
+            last_modified = dt.datetime.fromtimestamp(since, dt.UTC) if since is not None else None
+            return self._conditional(request, response, last_modified)
         if not isinstance(response, Response):  # file downloads stream as they are
             return response
         response.render()
@@ -51,6 +91,13 @@ class ConditionalGetMixin:
         last_modified = _latest_update(getattr(response, "data", None))
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified.timestamp())
+        key = getattr(request, _STORE, None)
+        if key is not None:
+            entry = {"status": 200, "headers": pagecache.kept_headers(response), "content": response.content}
+            pagecache.write(key, entry)
+        return self._conditional(request, response, last_modified)
+
+    def _conditional(self, request, response, last_modified: dt.datetime | None):
         if self._not_modified(request, response["ETag"], last_modified):
             not_modified = HttpResponseNotModified()
             for header in COPIED_HEADERS:

@@ -89,6 +89,14 @@ class ReadOnlyViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     keyset_tiebreak = "pk"
 
+    # Public resources: anonymous reads are cached per record version
+    # (ConditionalGetMixin.cached_read, tracker/pagecache.py).
+    def list(self, request, *args, **kwargs):
+        return self.cached_read(request, super().list, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.cached_read(request, super().retrieve, *args, **kwargs)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -224,6 +232,9 @@ class StatsView(ApiView, APIView):
         responses=s.StatsSerializer,
     )
     def get(self, request):
+        return self.cached_read(request, self._get)
+
+    def _get(self, request):
         # The dashboard's own check (not in the future, not before 1990): 2999-01-01
         # and 0001-01-01 were answered 200 with made-up aggregates.
         params = AsOfForm(request.query_params)
