@@ -93,6 +93,7 @@ def test_lists_without_a_search_count_exactly(client, fires, monkeypatch):
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("render_every_time")
 def test_postgresql_searches_the_stored_generated_vector(client, fires):
     """search_vector is a generated column (migration 0008): a search finds a
     commitment by a word added by an edit, and no longer by a word removed."""
