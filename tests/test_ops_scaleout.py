@@ -1,7 +1,8 @@
 """Scale-out: two app server processes (gunicorn) on one PostgreSQL database
 and one Redis keep no state of their own. A session made on A works on B, a
-cache entry written through A is read through B, and the API rate limit
-counts the requests of both.
+cache entry written through A is read through B, the API rate limit
+counts the requests of both, and a public answer cached by A is served by B
+until a write through A changes the record.
 
 Needs PostgreSQL (the test database is shared with the servers) and Redis on
 127.0.0.1:6379; uses Redis database 5 only (flushed at start).
@@ -206,3 +207,54 @@ def test_session_cache_and_rate_limit_state_is_shared_between_servers(two_server
     anonymous = Browser()
     statuses = [anonymous.get(f"{url}/api/v1/pillars/")[0] for url in (a, b, a, b)]
     assert statuses == [200, 200, 429, 429]
+
+
+def test_a_page_cached_by_one_server_is_served_by_the_other_until_a_write(two_servers):
+    """The page cache (tracker/pagecache.py) lives in the shared Redis, and
+    so does the record version: a write through A is seen by B's next read."""
+    a, b = two_servers
+    commitment = factories.make_commitment(reference="LPS-2017-04")
+    _key, raw = factories.make_api_key(factories.make_partner(slug="partner-x"), scope="submit")
+    connection.close()
+
+    def read(url: str, path: str) -> tuple[str, bytes]:
+        # Behind a load balancer every server is asked for the site's one
+        # host name (the host is part of the cache key: the API's links are
+        # absolute), not for its own port.
+        request = urllib.request.Request(f"{url}{path}", headers={"Host": "127.0.0.1"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers["X-Page-Cache"], response.read()
+
+    page = f"/commitments/{commitment.reference}/"
+    assert read(a, page)[0] == "miss"
+    assert read(b, page)[0] == "hit"
+    # The API (rate limit: 2 anonymous reads a minute per address, counted
+    # across both servers: this test stays within it).
+    api = f"/api/v1/commitments/{commitment.reference}/"
+    first = read(a, api)
+    again = read(b, api)
+    assert (first[0], again[0]) == ("miss", "hit") and again[1] == first[1]
+    body = {
+        "commitment": commitment.reference,
+        "assessment": {"status": "initiated", "as_of": "2025-03-01", "summary_en": "Decree drafted."},
+        "evidence": [
+            {
+                "kind": "official_text",
+                "publisher": "Journal officiel",
+                "title": "Décret 2025-12",
+                "published_on": "2025-02-20",
+                "url": "https://example.org/decret",
+            }
+        ],
+    }
+    request = urllib.request.Request(
+        f"{a}/api/v1/submissions/",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Api-Key {raw}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+    # The record changed through A: B renders its next answer again.
+    assert read(b, page)[0] == "miss"
+    assert read(a, page)[0] == "hit"

@@ -75,6 +75,7 @@ def test_a_second_anonymous_read_is_served_for_one_query(client, record):
         second, cached = count_queries(client, path)
         assert second.status_code == 200, path
         assert cached == 1, path  # the record version's fingerprint
+        assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit"), path
         if path.startswith("/api/"):
             assert second.content == first.content, path
             for header in ("ETag", "Last-Modified", "Content-Type", "Cache-Control"):
@@ -187,6 +188,7 @@ def test_what_an_editor_or_a_partner_reads_is_never_cached(client, record):
     for _ in range(2):
         response, queries = count_queries(editor, path)
         assert response.status_code == 200 and queries > 1
+        assert "X-Page-Cache" not in response
     # Nor did the editor's reads fill the cache for anonymous readers.
     _, queries = count_queries(client, path)
     assert queries > 1

@@ -75,6 +75,10 @@ _VERSION = "_page_cache_record_version"
 # Headers a view sets that are kept with a stored answer (middleware adds the rest).
 _NOT_KEPT = frozenset({"content-length", "set-cookie"})
 REFRESH_HEADER = "HTTP_X_PAGE_CACHE_REFRESH"
+# Says whether an answer came from the cache ("hit") or was rendered and
+# stored ("miss"): for operators and the scale-out test. Absent when the
+# request was not cacheable.
+STATUS_HEADER = "X-Page-Cache"
 
 
 @memoize
@@ -189,7 +193,7 @@ def _not_modified(request: HttpRequest, etag: str) -> bool:
     return "*" in tags or etag in tags or f"W/{etag}" in tags
 
 
-def _page_response(request: HttpRequest, entry: dict, key: str) -> HttpResponseBase:
+def _page_response(request: HttpRequest, entry: dict, key: str, status: str) -> HttpResponseBase:
     if _not_modified(request, _etag(request, key)):
         response: HttpResponseBase = HttpResponseNotModified()
     else:
@@ -201,6 +205,7 @@ def _page_response(request: HttpRequest, entry: dict, key: str) -> HttpResponseB
         for name, value in entry["headers"].items():
             response[name] = value
     response["ETag"] = _etag(request, key)
+    response[STATUS_HEADER] = status
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
@@ -223,7 +228,7 @@ def cached_page(known_params: Callable[[], frozenset[str]] | frozenset[str] | No
                 return view(request, *args, **kwargs)
             entry = None if refresh_requested(request) else read(key)
             if entry is not None:
-                return _page_response(request, entry, key)
+                return _page_response(request, entry, key, "hit")
             placeholder = "csrf-placeholder-" + secrets.token_hex(16)
             setattr(request, _PLACEHOLDER, placeholder)
             try:
@@ -245,7 +250,7 @@ def cached_page(known_params: Callable[[], frozenset[str]] | frozenset[str] | No
                     response.content = response.content.replace(marker, get_token(request).encode())
                 return response
             write(key, entry)
-            return _page_response(request, entry, key)
+            return _page_response(request, entry, key, "miss")
 
         return wrapper
 

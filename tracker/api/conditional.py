@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from tracker import pagecache
 
-COPIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary")
+COPIED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary", pagecache.STATUS_HEADER)
 
 
 def _latest_update(data: object, depth: int = 0) -> dt.datetime | None:
@@ -71,6 +71,7 @@ class ConditionalGetMixin:
             response = CachedRead(entry["content"], status=entry["status"])
             for name, value in entry["headers"].items():
                 response[name] = value
+            response[pagecache.STATUS_HEADER] = "hit"
             return response
         setattr(request, _STORE, key)
         return handler(request, *args, **kwargs)
@@ -95,6 +96,7 @@ class ConditionalGetMixin:
         if key is not None:
             entry = {"status": 200, "headers": pagecache.kept_headers(response), "content": response.content}
             pagecache.write(key, entry)
+            response[pagecache.STATUS_HEADER] = "miss"
         return self._conditional(request, response, last_modified)
 
     def _conditional(self, request, response, last_modified: dt.datetime | None):
