@@ -240,3 +240,23 @@ def staff_session_hook(client, user) -> None:
 
     verify_otp_session(client, user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = translation.get_language() or settings.LANGUAGE_CODE
+
+
+def submission_body(reference: str = "LPS-2017-04", **overrides) -> dict:
+    """A partner's submission (POST /api/v1/submissions/): evidence and a
+    proposed assessment for one commitment."""
+    data = {
+        "commitment": reference,
+        "assessment": {"status": "initiated", "as_of": "2025-03-01", "summary_en": "Decree drafted."},
+        "evidence": [
+            {
+                "kind": "official_text",
+                "publisher": "Journal officiel",
+                "title": "Décret 2025-12",
+                "published_on": "2025-02-20",
+                "url": "https://example.org/decret",
+            },
+        ],
+    }
+    data.update(overrides)
+    return data

@@ -51,21 +51,7 @@ def partner_b(db):
 
 
 def body(**overrides):
-    data = {
-        "commitment": "LPS-2017-04",
-        "assessment": {"status": "initiated", "as_of": "2025-03-01", "summary_en": "Decree drafted."},
-        "evidence": [
-            {
-                "kind": "official_text",
-                "publisher": "Journal officiel",
-                "title": "Décret 2025-12",
-                "published_on": "2025-02-20",
-                "url": "https://example.org/decret",
-            },
-        ],
-    }
-    data.update(overrides)
-    return data
+    return f.submission_body(**overrides)
 
 
 def post(client, raw, data, **headers):

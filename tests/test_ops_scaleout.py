@@ -234,19 +234,7 @@ def test_a_page_cached_by_one_server_is_served_by_the_other_until_a_write(two_se
     first = read(a, api)
     again = read(b, api)
     assert (first[0], again[0]) == ("miss", "hit") and again[1] == first[1]
-    body = {
-        "commitment": commitment.reference,
-        "assessment": {"status": "initiated", "as_of": "2025-03-01", "summary_en": "Decree drafted."},
-        "evidence": [
-            {
-                "kind": "official_text",
-                "publisher": "Journal officiel",
-                "title": "Décret 2025-12",
-                "published_on": "2025-02-20",
-                "url": "https://example.org/decret",
-            }
-        ],
-    }
+    body = factories.submission_body(commitment.reference)
     request = urllib.request.Request(
         f"{a}/api/v1/submissions/",
         data=json.dumps(body).encode(),
