@@ -191,6 +191,29 @@ def test_enqueue_uses_the_database_queue_when_not_eager(settings, monkeypatch):
     assert not mail.outbox
 
 
+def test_tasks_reuse_one_queue_connection_per_process(settings, monkeypatch):
+    """django-q2 would open a queue connection per task: `tasks.broker()` keeps
+    one per process, and a forked process (another pid) makes its own."""
+    from django_q import brokers
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    from tracker import tasks
+
+    settings.TASKS_EAGER = False
+    monkeypatch.setattr(Conf, "SYNC", False)
+    made = []
+    real = brokers.get_broker
+    monkeypatch.setattr(brokers, "get_broker", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setattr(tasks, "_brokers", {})
+    for n in range(3):
+        assert tasks.enqueue("tracker.editorial.notifications.notify_published", n)
+    assert len(made) == 1 and OrmQ.objects.count() == 3
+    first = tasks.broker()
+    monkeypatch.setattr(tasks.os, "getpid", lambda: -1)  # as in a forked worker
+    assert tasks.broker() is not first and len(made) == 2
+
+
 def test_follows_and_notification_log_are_read_only_in_the_admin(client, django_capture_on_commit_callbacks):
     superuser = f.make_user(None, is_superuser=True)
     editor = f.make_editor(email="ed@example.org")
