@@ -105,6 +105,36 @@ def public_evidence() -> QuerySet[Evidence]:
     return Evidence.objects.public().order_by("-published_on", "pk")
 
 
+# The commitment page's related rows read only the columns the page shows
+# (fewer columns to compile into SQL and to load); tests/test_perf_detail.py
+# checks that the page is the same, byte for byte, and reads no deferred field.
+_EVIDENCE_SHOWN = (
+    "publisher",
+    "title",
+    "url",
+    "file",
+    "excerpt",
+    "language",
+    "kind",
+    "reliability",
+    "published_on",
+    "published_on_precision",
+)
+_ASSESSMENT_SHOWN = (
+    "commitment",
+    "status",
+    "progress",
+    "as_of",
+    "as_of_precision",
+    "summary_fr",
+    "summary_en",
+    "delay_reason",
+    "blocking_party",
+    "methodology_version",
+)
+_CHILD_SHOWN = ("reference", "title_fr", "title_en")
+
+
 def public_assessments(as_of: dt.date | None = None) -> QuerySet[Assessment]:
     queryset = Assessment.objects.published()
     if as_of is not None:
@@ -112,18 +142,40 @@ def public_assessments(as_of: dt.date | None = None) -> QuerySet[Assessment]:
     return (
         queryset.latest_first()
         .select_related("blocking_party")
-        .prefetch_related(Prefetch("evidence", queryset=public_evidence(), to_attr="public_evidence"))
+        .only(
+            *_ASSESSMENT_SHOWN,
+            "blocking_party__acronym",
+            "blocking_party__name_fr",
+            "blocking_party__name_en",
+        )
+        .prefetch_related(
+            Prefetch("evidence", queryset=public_evidence().only(*_EVIDENCE_SHOWN), to_attr="public_evidence")
+        )
     )
 
 
 def _children(as_of: dt.date | None) -> QuerySet[Commitment]:
-    return stats.with_status_as_of(Commitment.objects.order_by("reference"), as_of)
+    return stats.with_status_as_of(
+        Commitment.objects.order_by("reference").only(*_CHILD_SHOWN, "parent"), as_of
+    )
 
 
 def _indicators(as_of: dt.date | None) -> QuerySet[Indicator]:
-    measurements = Measurement.objects.order_by("measured_on").prefetch_related(
-        # An evidence link is shown only when that evidence is public.
-        Prefetch("evidence", queryset=Evidence.objects.public())
+    measurements = (
+        Measurement.objects.order_by("measured_on")
+        .only(
+            "indicator",
+            "measured_on",
+            "measured_on_precision",
+            "value",
+            "value_women",
+            "value_men",
+            "evidence",
+        )
+        .prefetch_related(
+            # An evidence link is shown only when that evidence is public.
+            Prefetch("evidence", queryset=Evidence.objects.public().only("url", "publisher"))
+        )
     )
     if as_of is not None:
         measurements = measurements.filter(measured_on__lte=as_of)
@@ -133,24 +185,29 @@ def _indicators(as_of: dt.date | None) -> QuerySet[Indicator]:
 
 
 def commitment_detail(reference: str, as_of: dt.date | None = None) -> Commitment:
-    queryset = (
-        commitment_list_queryset(as_of)
-        .select_related("parent")
-        .prefetch_related(
-            Prefetch(
-                "responsibilities",
-                queryset=CommitmentInstitution.objects.select_related("institution").order_by(
-                    "role", "institution__name_fr"
-                ),
+    """One commitment with everything its page and the API's detail show:
+    status as of the date (or now), derived progress, and its related rows.
+    Not the list's lead-institution subqueries: nothing here reads them, and
+    compiling them was a good part of the query's cost."""
+    queryset = stats.with_derived_progress(
+        stats.with_status_as_of(Commitment.objects.select_related("framework", "pillar", "parent"), as_of),
+        as_of,
+    ).prefetch_related(
+        Prefetch(
+            "responsibilities",
+            queryset=CommitmentInstitution.objects.select_related("institution").order_by(
+                "role", "institution__name_fr"
             ),
-            Prefetch("regions", queryset=Region.objects.order_by("name")),
-            Prefetch("assessments", queryset=public_assessments(as_of), to_attr="published_assessments"),
-            Prefetch("children", queryset=_children(as_of), to_attr="shown_children"),
-            Prefetch(
-                "related", queryset=_children(as_of).select_related("framework"), to_attr="shown_related"
-            ),
-            Prefetch("indicators", queryset=_indicators(as_of), to_attr="shown_indicators"),
-        )
+        ),
+        Prefetch("regions", queryset=Region.objects.order_by("name")),
+        Prefetch("assessments", queryset=public_assessments(as_of), to_attr="published_assessments"),
+        Prefetch("children", queryset=_children(as_of), to_attr="shown_children"),
+        Prefetch(
+            "related",
+            queryset=_children(as_of).select_related("framework").only(*_CHILD_SHOWN, "framework__code"),
+            to_attr="shown_related",
+        ),
+        Prefetch("indicators", queryset=_indicators(as_of), to_attr="shown_indicators"),
     )
     try:
         return queryset.get(reference=reference)
