@@ -74,6 +74,8 @@ def record(db):
     Commitment.objects.filter(pk=rows[5].pk).update(due_date=None)
     Commitment.objects.filter(pk=rows[6].pk).update(wps_marker=True, title_en='A "quoted" <title> & more')
     CommitmentInstitution.objects.filter(commitment=rows[7], role="lead").delete()
+    # A reference reverse() quotes (the tag's links are reversed, not pasted in).
+    Commitment.objects.filter(pk=rows[10].pk).update(reference="RÉF&1.x")
     bare = f.make_institution(slug="no-acronym", acronym="", name_fr="Sans <sigle> & Cie", name_en="")
     nameless = f.make_institution(slug="no-name", acronym="", name_fr="", name_en="")
     for row, institution in ((rows[8], bare), (rows[9], nameless)):
@@ -100,6 +102,7 @@ def test_include_alone_is_byte_identical(record, language, as_of):
     assert "sub-commitments" in old or "sous-engagements" in old
     assert 'class="overdue"' in old
     assert "<abbr" in old and "no-acronym" in old and "no-name" in old
+    assert '<a href="/commitments/R%C3%89F&amp;1.x/' in old
     if as_of:
         assert "?as_of=2022-06-30" in old
 

@@ -8,6 +8,8 @@ compares both in French and English)."""
 
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
@@ -18,6 +20,27 @@ from django.utils.translation import gettext
 from tracker.templatetags.tracker_public import _Writer, is_overdue, partial_date, status_label
 
 register = template.Library()
+
+# reverse() leaves these characters as they are (no quoting, no "." path
+# segment), and the paths' converters (str, slug) accept them: a link to
+# such a value is the link to a placeholder with the value put in its place.
+PLAIN = re.compile(r"[A-Za-z0-9_-]+")
+PLACEHOLDER = "0rows0placeholder0"
+
+
+class _Links:
+    """`links(value)`: `reverse(name, args=[value])`, escaped; reversed once
+    per table, the plain values (nearly all) put into the placeholder's link."""
+
+    def __init__(self, name: str, write) -> None:
+        self.name = name
+        self.write = write
+        self.prefix, _, self.suffix = reverse(name, args=[PLACEHOLDER]).partition(PLACEHOLDER)
+
+    def __call__(self, value: str) -> str:
+        if PLAIN.fullmatch(value):
+            return self.write(f"{self.prefix}{value}{self.suffix}")
+        return self.write(reverse(self.name, args=[value]))
 
 
 @register.simple_tag(takes_context=True)
@@ -42,7 +65,12 @@ def commitment_table(context) -> SafeString:
     # The template's text had "%" doubled in the msgid ({% blocktranslate %}).
     sub_commitments = gettext("%(n)s sub-commitments: %(p)s %%")
     labels: dict = {}
-    institution_urls: dict = {}
+    pillars: dict = {}
+    # Commitment.get_absolute_url (the same reverse) and {% url
+    # 'tracker:institution-detail' %}; tests/test_perf_rows.py compares them
+    # with the old template's calls, a quoted reference included.
+    commitment_url = _Links("tracker:commitment-detail", write)
+    institution_url = _Links("tracker:institution-detail", write)
     parts = [
         '<div class="scroll"><table class="rows">\n'
         f'<caption class="vh">{write(gettext("Commitments"))}</caption>\n'
@@ -58,6 +86,9 @@ def commitment_table(context) -> SafeString:
         if label is None:
             label = labels[status] = write(status_label(status))
         wps = f" · {l_wps}" if c.wps_marker else ""
+        pillar = pillars.get(c.pillar_id)
+        if pillar is None:
+            pillar = pillars[c.pillar_id] = write(c.pillar.name)
         if c.child_count:
             children = sub_commitments % {
                 "n": write(c.child_count),
@@ -74,9 +105,7 @@ def commitment_table(context) -> SafeString:
             due = "–"
         slug = getattr(c, "lead_slug", None)
         if slug:
-            url = institution_urls.get(slug)
-            if url is None:
-                url = institution_urls[slug] = write(reverse("tracker:institution-detail", args=[slug]))
+            url = institution_url(slug)
             acronym = c.lead_acronym
             if acronym:
                 name = f'<abbr title="{write(c.lead_name)}">{write(acronym)}</abbr>'
@@ -86,10 +115,10 @@ def commitment_table(context) -> SafeString:
         else:
             lead = ""
         parts.append(
-            f'\n<tr><td data-label="{l_reference}"><a href="{write(c.get_absolute_url())}{query}">'
+            f'\n<tr><td data-label="{l_reference}"><a href="{commitment_url(c.reference)}{query}">'
             f"{write(c.reference)}</a></td>\n"
             f'<td>{write(c.title)}<br><span class="muted">{write(c.framework.code)} · '
-            f"{write(c.pillar.name)}{wps}</span></td>\n"
+            f"{pillar}{wps}</span></td>\n"
             f'<td data-label="{l_status}"><span class="st st-{write(status)}">{label}</span></td>\n'
             f'<td data-label="{l_progress}" class="num">{write(c.shown_progress)} %{children}</td>\n'
             f'<td data-label="{l_due}">{due}</td>\n'
