@@ -299,3 +299,22 @@ def test_absolute_links_follow_the_host_asked(client, record, settings):
         assert "http://localhost/" in client.get(path, HTTP_HOST="localhost").json()["next"]
         assert "http://testserver/" in client.get(path).json()["next"]
         assert "https://testserver/" in client.get(path, secure=True).json()["next"]
+
+
+def test_history_rows_do_not_replace_the_record_token(db, monkeypatch):
+    """A save replaces the token (and the pages' keys); the history row written
+    with it does not replace it again."""
+    from django.db.models.signals import post_save
+
+    from tracker.insights import version
+    from tracker.models import Commitment
+
+    bumps = []
+    monkeypatch.setattr(version, "bump", lambda: bumps.append(1))
+    commitment = f.make_commitment()
+    bumps.clear()
+    history = commitment.history.first()
+    post_save.send(sender=type(history), instance=history, created=True, raw=False, using="default")
+    assert bumps == []
+    post_save.send(sender=Commitment, instance=commitment, created=False, raw=False, using="default")
+    assert bumps == [1]

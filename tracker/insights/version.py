@@ -100,6 +100,11 @@ def record_version() -> str:
 def _changed(sender, **kwargs) -> None:
     if sender._meta.app_label not in WATCHED_APPS:
         return
+    if hasattr(sender, "instance_type"):
+        # A django-simple-history row: written right after the save of the
+        # row it copies, which replaced the token already (a publication's
+        # two history rows replaced it twice more).
+        return
     if kwargs.get("action", "post_")[:5] != "post_":  # m2m_changed: pre_add, pre_remove, pre_clear
         return
     bump()
