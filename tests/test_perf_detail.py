@@ -138,7 +138,24 @@ def handmade(db):
         baseline_value=Decimal("1.5"),
         baseline_date=dt.date(2020, 1, 1),
         target_value=Decimal("1000"),
+        target_date=dt.date(2030, 12, 31),
         disaggregated_by_sex=True,
+    )
+    services.measurement_record(
+        actor=editor,
+        indicator=indicator,
+        measured_on=dt.date(2023, 3, 1),
+        measured_on_precision="month",
+        value=Decimal("1200000"),
+        value_men=Decimal("0.5"),
+        evidence=cited,
+    )
+    services.measurement_record(
+        actor=editor,
+        indicator=indicator,
+        measured_on=dt.date(2023, 9, 1),
+        value=Decimal("3"),
+        evidence=secret,
     )
     services.measurement_record(
         actor=editor,
@@ -165,6 +182,8 @@ def test_the_timeline_shows_what_it_showed(client, monkeypatch, handmade):
     assert 'href="https://example.org/a?b=1&amp;c=2" rel="noopener" lang="en"' in html
     assert '<cite lang="">Sans lien</cite>' in html
     assert "Confidential" not in html
+    assert '<td class="num">–</td><td class="num">0,50</td><td>Le Journal</td></tr>' in html
+    assert '<td class="num">3</td><td class="num">–</td><td class="num">–</td><td></td></tr>' in html
     assert "<cite>Lang vide</cite> (1er janvier 2022)" in html
     assert 'href="/media/evidence/a%26b.pdf"' in html
     empty, _queries = page(client, monkeypatch, handmade[1].get_absolute_url(), "en", before=False)

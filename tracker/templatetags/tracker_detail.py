@@ -12,11 +12,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from tracker.templatetags.tracker_public import _Writer, lang_attr, partial_date
+from tracker.templatetags.tracker_public import _Writer, indicator_chart, lang_attr, partial_date
 
 register = template.Library()
 
@@ -101,4 +102,87 @@ def assessment_timeline(context, assessments: list) -> SafeString:
         version = gettext("Methodology version %(v)s") % {"v": write(a.methodology_version)}
         parts.append(f'\n<p class="muted">{version}</p></li>\n')
     # Every value above went through `write` (escaped) or linebreaksbr (escaped).
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+@register.simple_tag(takes_context=True)
+def responsibility_items(context, responsibilities) -> SafeString:
+    """`{% responsibility_items c.responsibilities.all %}`: the list items of
+    the responsible institutions, each linked, with its role."""
+    write = _Writer(context)
+    parts = [
+        f'<li><a href="{write(r.institution.get_absolute_url())}">{write(r.institution)}</a>'
+        f" ({write(_display(r, 'role'))})</li>"
+        for r in responsibilities
+    ]
+    # Every value above went through `write` (escaped).
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+def _figure(write, value) -> str:
+    """`{% if value is None %}–{% else %}{{ value|floatformat:"-2g" }}{% endif %}`"""
+    return "–" if value is None else write(floatformat(value, "-2g"))
+
+
+@register.simple_tag(takes_context=True)
+def indicator_sections(context, indicators: list) -> SafeString:
+    """`{% indicator_sections c.shown_indicators %}`: per indicator, its name,
+    baseline, target and unit, its chart and its table of measurements (the
+    evidence linked only when it is public), as the template loop wrote them."""
+    write = _Writer(context)
+    language = get_language()
+    parts = []
+    words: dict[str, str] = {}
+
+    def word(msgid: str) -> str:
+        text = words.get(msgid)
+        if text is None:
+            text = words[msgid] = write(gettext(msgid))
+        return text
+
+    for i in indicators:
+        name = write(i.name)
+        parts.append(f"<h3>{name}</h3>\n<p>{word('Baseline:')} {_figure(write, i.baseline_value)}")
+        if i.baseline_date:
+            parts.append(f" ({write(date_filter(i.baseline_date, 'Y'))})")
+        parts.append(f" · {word('Target:')} {_figure(write, i.target_value)}")
+        if i.target_date:
+            parts.append(f" ({write(date_filter(i.target_date, 'Y'))})")
+        parts.append(f" · {word('Unit:')} {write(_display(i, 'unit'))}</p>\n{indicator_chart(i)}\n")
+        measurements = i.shown_measurements
+        if measurements:
+            split = i.disaggregated_by_sex
+            parts.append(
+                f'<div class="scroll"><table><caption class="vh">{name}</caption><thead><tr>'
+                f'<th scope="col">{word("Date")}</th><th scope="col" class="num">{word("Value")}</th>'
+            )
+            if split:
+                parts.append(
+                    f'<th scope="col" class="num">{word("Women")}</th>'
+                    f'<th scope="col" class="num">{word("Men")}</th>'
+                )
+            parts.append(f'<th scope="col">{word("Source")}</th></tr></thead>\n<tbody>')
+            for m in measurements:
+                parts.append(
+                    f"<tr><td>{write(_date(m.measured_on, m.measured_on_precision, language))}</td>"
+                    f'<td class="num">{write(floatformat(m.value, "-2g"))}</td>'
+                )
+                if split:
+                    parts.append(
+                        f'<td class="num">{_figure(write, m.value_women)}</td>'
+                        f'<td class="num">{_figure(write, m.value_men)}</td>'
+                    )
+                parts.append("<td>")
+                evidence = m.evidence
+                if evidence:
+                    if evidence.url:
+                        parts.append(
+                            f'<a href="{write(evidence.url)}" rel="noopener">{write(evidence.publisher)}</a>'
+                        )
+                    else:
+                        parts.append(write(evidence.publisher))
+                parts.append("</td></tr>")
+            parts.append("</tbody></table></div>")
+        parts.append("\n")
+    # Every value above went through `write` (escaped); the charts are safe.
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
