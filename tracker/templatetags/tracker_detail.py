@@ -36,6 +36,19 @@ def _display(obj, name: str) -> str:
     return labels.get(value, value) if isinstance(value, str) else getattr(obj, f"get_{name}_display")()
 
 
+def _words(write):
+    """`word(msgid)`: the msgid translated and escaped, once per render."""
+    words: dict[str, str] = {}
+
+    def word(msgid: str) -> str:
+        text = words.get(msgid)
+        if text is None:
+            text = words[msgid] = write(gettext(msgid))
+        return text
+
+    return word
+
+
 @lru_cache(maxsize=1024)
 def _date(value, precision: str, language: str | None) -> str:
     """`value|partial_date:precision`, formatted once per language."""
@@ -52,13 +65,7 @@ def assessment_timeline(context, assessments: list) -> SafeString:
     if not assessments:
         return mark_safe(f"<li>{write(gettext('No published assessment yet.'))}</li>")  # noqa: S308  # nosec B308 B703
     language = get_language()
-    words: dict[str, str] = {}
-
-    def word(msgid: str) -> str:
-        text = words.get(msgid)
-        if text is None:
-            text = words[msgid] = write(gettext(msgid))
-        return text
+    word = _words(write)
 
     parts = []
     for a in assessments:
@@ -132,13 +139,7 @@ def indicator_sections(context, indicators: list) -> SafeString:
     write = _Writer(context)
     language = get_language()
     parts = []
-    words: dict[str, str] = {}
-
-    def word(msgid: str) -> str:
-        text = words.get(msgid)
-        if text is None:
-            text = words[msgid] = write(gettext(msgid))
-        return text
+    word = _words(write)
 
     for i in indicators:
         name = write(i.name)
