@@ -184,14 +184,29 @@ def _indicators(as_of: dt.date | None) -> QuerySet[Indicator]:
     )
 
 
+def _unused(prefix: str, model, shown: tuple[str, ...]) -> list[str]:
+    return [f"{prefix}{f.name}" for f in model._meta.concrete_fields if f.name not in ("id", *shown)]
+
+
+# What the page does not read of the commitment (its search document) and of
+# its framework, pillar and parent (all but their names and the keys of their links).
+_DETAIL_UNUSED = (
+    "search_document",
+    *_unused("framework__", Framework, ("code", "name_fr", "name_en")),
+    *_unused("pillar__", Pillar, ("slug", "name_fr", "name_en")),
+    *_unused("parent__", Commitment, ("reference",)),
+)
+
+
 def commitment_detail(reference: str, as_of: dt.date | None = None) -> Commitment:
-    """One commitment with everything its page and the API's detail show:
-    status as of the date (or now), derived progress, and its related rows.
-    Not the list's lead-institution subqueries: nothing here reads them, and
-    compiling them was a good part of the query's cost."""
+    """One commitment with everything its public page shows: status as of
+    the date (or now), derived progress, and its related rows. Not the list's
+    lead-institution subqueries (the page does not read them; compiling them
+    was a good part of the query's cost), nor the columns in _DETAIL_UNUSED.
+    The API has its own (tracker.api.selectors)."""
+    commitments = Commitment.objects.select_related("framework", "pillar", "parent").defer(*_DETAIL_UNUSED)
     queryset = stats.with_derived_progress(
-        stats.with_status_as_of(Commitment.objects.select_related("framework", "pillar", "parent"), as_of),
-        as_of,
+        stats.with_status_as_of(commitments, as_of), as_of
     ).prefetch_related(
         Prefetch(
             "responsibilities",
