@@ -30,7 +30,7 @@ placeholder in its place (the `csrf_placeholder` context processor), stored
 with it, and each answer puts the reader's own token there (which also sets
 the CSRF cookie, as rendering would have).
 
-Pages answer conditional GETs: the ETag is a digest of the key and the
+Pages answer conditional GETs: the ETag (weak) is a digest of the key and the
 reader's CSRF secret (their cookie's, or the one the answer's cookie sets:
 the token in the page derives from it), and
 `If-None-Match` with it gives a 304 without a body. Pages are sent
@@ -84,14 +84,16 @@ STATUS_HEADER = "X-Page-Cache"
 @memoize
 def release() -> str:
     """settings.RELEASE, or a digest of what renders the pages and the API:
-    the tracker package's Python code, templates and compiled catalogues
-    (read once per process)."""
+    the tracker package's Python code, templates, compiled catalogues and
+    static files (pages name these by a hashed URL under the manifest
+    storage: a stored page must not name a file the new release lacks),
+    read once per process."""
     if settings.RELEASE:
         return settings.RELEASE
     digest = hashlib.sha256()
     base = Path(__file__).resolve().parent
-    for pattern in ("**/*.py", "templates/**/*.html", "locale/*/LC_MESSAGES/*.mo"):
-        for path in sorted(base.glob(pattern)):
+    for pattern in ("**/*.py", "templates/**/*.html", "locale/*/LC_MESSAGES/*.mo", "static/**/*"):
+        for path in sorted(p for p in base.glob(pattern) if p.is_file()):
             digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -183,14 +185,16 @@ def kept_headers(response: HttpResponseBase) -> dict:
 def _etag(request: HttpRequest, key: str) -> str:
     """The key and the reader's CSRF secret: the one their cookie holds, or
     the one this answer's cookie sets (so that the first revalidation after
-    the cookie is set already matches)."""
+    the cookie is set already matches). Weak: each answer masks the token
+    afresh, so two answers under one tag differ in bytes (RFC 9110 8.8.1)."""
     csrf = request.META.get("CSRF_COOKIE", "")
-    return '"' + hashlib.sha256(f"{key}\0{csrf}".encode()).hexdigest()[:32] + '"'
+    return 'W/"' + hashlib.sha256(f"{key}\0{csrf}".encode()).hexdigest()[:32] + '"'
 
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in tags or etag in tags or f"W/{etag}" in tags
+    """If-None-Match compares weakly (RFC 9110 13.1.2): W/ is ignored on both sides."""
+    tags = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 def _page_response(request: HttpRequest, entry: dict, key: str, status: str) -> HttpResponseBase:
