@@ -1,9 +1,9 @@
 """The record version: a short string that changes whenever anything the
-dashboard shows may have changed. The dashboard's cache keys and ETag are
-derived from it (tracker/dashboard.py).
+public site shows may have changed. The dashboard's cache keys and ETag, and
+the page cache's keys (tracker/pagecache.py), are derived from it.
 
-It combines two parts, so that neither a missed signal nor a lost cache entry
-can make the dashboard serve stale figures:
+It combines two parts, so that a lost cache entry or a write that sends no
+signal but adds rows cannot make a reader see a stale record:
 
 - a random **token** kept in the shared cache (Redis in production, so every
   app server sees the same one), replaced on every save, delete or
@@ -21,6 +21,16 @@ can make the dashboard serve stale figures:
 Once the write has committed and the token is replaced, a task computes the
 figures again (`schedule_warming`, tracker/insights/tasks.py), so that the
 first reader after a publication finds them cached.
+
+Known limit: an edit that adds no row and publishes nothing (a title, a
+name, an evidence item's visibility) is seen only through the token. If the
+shared cache refuses the token's replacement (Redis restarting or failing
+over at that moment) and then comes back with its old entries, readers get
+the previous page until the next change or until the entries expire
+(`PAGE_CACHE_SECONDS`, 600 s for pages; a day for the dashboard's figures).
+The failure is logged ("could not replace the record token"); clearing the
+cache, or any later change, ends it. `tests/test_page_cache_review.py` holds
+this case as an expected failure.
 
 The token is kept per database (its name is part of the token's cache key):
 several databases may share one Redis (the benchmark's `bench_<size>`
