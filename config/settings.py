@@ -199,6 +199,16 @@ else:
             "LOCATION": "ssr-tracker",
         }
     }
+# The page cache (tracker/pagecache.py) in a Redis of its own, so that a
+# flood of distinct pages evicts only pages (docs/deploy.md). Unset: the
+# default cache holds the pages too.
+PAGE_CACHE_REDIS_URL = env_str("PAGE_CACHE_REDIS_URL", "")
+if PAGE_CACHE_REDIS_URL:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": PAGE_CACHE_REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ssr"),
+    }
 
 # --- Auth ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -318,3 +318,32 @@ def test_history_rows_do_not_replace_the_record_token(db, monkeypatch):
     assert bumps == []
     post_save.send(sender=Commitment, instance=commitment, created=False, raw=False, using="default")
     assert bumps == [1]
+
+
+def test_the_page_cache_can_live_in_a_redis_of_its_own():
+    """PAGE_CACHE_REDIS_URL gives the pages their own cache ("pages"); the
+    record token stays in the default one."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from tracker import pagecache\n"
+        "print(pagecache.cache._alias, settings.CACHES['pages']['LOCATION'], "
+        "settings.CACHES['default']['LOCATION'])\n"
+    )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        PAGE_CACHE_REDIS_URL="redis://127.0.0.1:6379/4",
+    )
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["pages", "redis://127.0.0.1:6379/4", "redis://127.0.0.1:6379/3"]
+    assert pagecache.cache._alias == "default"  # this test run sets none

@@ -38,8 +38,9 @@ the token in the page derives from it), and
 Accept-Language; the API keeps its own ETag (a digest of the body) and
 Cache-Control (tracker/api/conditional.py).
 
-Entries are compressed (zlib, ~5x smaller) and expire after
-PAGE_CACHE_SECONDS (default 600; 0 turns the cache off); a change of the
+Entries are compressed (zlib, ~5x smaller), kept in the cache named
+"pages" when PAGE_CACHE_REDIS_URL configures one (else the default cache),
+and expire after PAGE_CACHE_SECONDS (default 600; 0 turns the cache off); a change of the
 record orphans them at once (they are never served again) and they expire
 later. When the cache is unreachable, pages are rendered as if nothing were
 cached.
@@ -57,17 +58,22 @@ from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.connection import ConnectionProxy
 from django.utils.http import parse_etags
 
 from tracker import stats
 from tracker.middleware import is_private_request
 
 logger = logging.getLogger(__name__)
+
+# The pages' own cache when PAGE_CACHE_REDIS_URL configures one, else the
+# default cache. (The record token stays in the default cache.)
+cache = ConnectionProxy(caches, "pages" if "pages" in settings.CACHES else "default")
 
 PREFIX = "page:"
 _PLACEHOLDER = "_page_cache_csrf_placeholder"
