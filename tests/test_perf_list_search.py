@@ -75,14 +75,34 @@ def test_search_past_the_limit_in_english(client, fires, monkeypatch):
     assert "More than 3 commitments found: the list shows the first 3." in response.content.decode()
 
 
-def test_search_count_stops_at_the_limit(client, fires, monkeypatch):
-    """The count query itself is limited (LIMIT limit + 1), not the rows after counting."""
-    monkeypatch.setattr(CappedCountPaginator, "limit", 3)
+def search_sql(client, **params) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
-        client.get(LIST, {"q": "pompiers"})
-    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
-    assert len(counts) == 1
-    assert "LIMIT 4" in counts[0]
+        client.get(LIST, params)
+    return [q["sql"] for q in queries.captured_queries if "pompiers" in q["sql"]]
+
+
+@pytest.mark.usefixtures("render_every_time")
+def test_search_count_stops_at_the_limit(client, fires, monkeypatch):
+    """The count reads at most limit + 1 keys, not every match."""
+    monkeypatch.setattr(CappedCountPaginator, "limit", 3)
+    counted, rows = search_sql(client, q="pompiers")
+    assert counted.startswith('SELECT "tracker_commitment"."id"') and counted.endswith("LIMIT 4")
+    assert '"tracker_commitment"."id" IN (' not in rows  # capped: the rows query sorts and limits
+
+
+@pytest.mark.usefixtures("render_every_time")
+def test_under_the_limit_the_page_reads_the_matches_by_key(client, fires, monkeypatch):
+    """A rare term: the page's rows are read by the keys the count found, in the
+    list's order, page after page (PostgreSQL otherwise may walk the reference
+    index testing every row)."""
+    monkeypatch.setattr("tracker.views.PAGE_SIZE", 2)
+    _counted, rows = search_sql(client, q="pompiers")
+    assert '"tracker_commitment"."id" IN (' in rows
+    pages = [refs(client.get(LIST, {"q": "pompiers", "page": n})) for n in ("1", "2", "3")]
+    assert pages == [["FIRE-0", "FIRE-1"], ["FIRE-2", "FIRE-3"], ["FIRE-4"]]
+    ordered = refs(client.get(LIST, {"q": "pompiers", "ordering": "-reference"}))
+    assert ordered == ["FIRE-4", "FIRE-3"]
+    assert client.get(LIST, {"q": "introuvable"}).context["page"].paginator.count == 0
 
 
 def test_lists_without_a_search_count_exactly(client, fires, monkeypatch):
