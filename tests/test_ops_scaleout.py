@@ -1,7 +1,8 @@
 """Scale-out: two app server processes (gunicorn) on one PostgreSQL database
 and one Redis keep no state of their own. A session made on A works on B, a
 cache entry written through A is read through B, the API rate limit
-counts the requests of both, and a public answer cached by A is served by B
+counts the requests of both, a task queued through either server is run
+by the one task worker, and a public answer cached by A is served by B
 until a write through A changes the record.
 
 Needs PostgreSQL (the test database is shared with the servers) and Redis on
@@ -49,6 +50,26 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _server_env(static_root) -> dict:
+    """The environment of the app servers and of the task worker."""
+    return dict(
+        os.environ,
+        DATABASE_URL=_database_url(),
+        REDIS_URL=REDIS_URL,
+        OPS_PROBE_VIEWS="true",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="scale-out-test-secret-key-0123456789-abcdefghijklmnop",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        STATIC_ROOT=str(static_root),
+        API_RATE_ANONYMOUS="2/minute",
+        WEB_CONCURRENCY="1",
+        LOG_LEVEL="WARNING",
+        TASKS_EAGER="false",
+    )
+
+
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory):
     """The servers run with DEBUG off, so with the hashed static files."""
@@ -75,22 +96,7 @@ def two_servers(transactional_db, collected_static, tmp_path):
     except redis.RedisError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     connection.close()  # the servers must see committed rows only
-    env = dict(
-        os.environ,
-        DATABASE_URL=_database_url(),
-        REDIS_URL=REDIS_URL,
-        OPS_PROBE_VIEWS="true",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="scale-out-test-secret-key-0123456789-abcdefghijklmnop",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_SECURE_COOKIES="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        STATIC_ROOT=str(collected_static),
-        API_RATE_ANONYMOUS="2/minute",
-        WEB_CONCURRENCY="1",
-        LOG_LEVEL="WARNING",
-        TASKS_EAGER="false",
-    )
+    env = _server_env(collected_static)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     servers, urls = [], []
     try:
@@ -246,3 +252,41 @@ def test_a_page_cached_by_one_server_is_served_by_the_other_until_a_write(two_se
     # The record changed through A: B renders its next answer again.
     assert read(b, page)[0] == "miss"
     assert read(a, page)[0] == "hit"
+
+
+def test_tasks_queued_through_either_server_run_on_one_worker(two_servers, collected_static, tmp_path):
+    """The task queue (django-q2, broker in the shared Redis): a task queued
+    through A and one queued through B are both run by one `qcluster` worker
+    started on its own, and what they write is read through either server."""
+    a, b = two_servers
+    browser = Browser()
+    for url, key in ((a, "task-a"), (b, "task-b")):
+        status, _, body = browser.get(f"{url}/healthz/probe/task?key={key}")
+        assert status == 200 and json.loads(body)["queued"]
+    # Nothing runs them until a worker starts: they wait in the queue.
+    assert json.loads(browser.get(f"{a}/healthz/probe/cache?key=task-a")[2]) == {"value": None}
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=settings.BASE_DIR,
+        env=_server_env(collected_static),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        done = {}
+        while time.monotonic() < deadline and len(done) < 2:
+            for url, key in ((b, "task-a"), (a, "task-b")):  # each read through the other server
+                value = json.loads(browser.get(f"{url}/healthz/probe/cache?key={key}")[2])["value"]
+                if value:
+                    done[key] = value
+            time.sleep(0.5)
+        assert set(done) == {"task-a", "task-b"}, (tmp_path / "worker.log").read_text()[-2000:]
+        assert all(value.startswith("done by worker ") for value in done.values())
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -7,14 +7,16 @@ server out of rotation. Never cached; the answer names no host, version or
 error detail (the detail goes to the log, with the request id).
 
 With the OPS_PROBE_VIEWS setting on (tests of the scale-out only, never in
-production) two more views show that state is shared between app servers:
-/healthz/probe/cache (set and read a cache key) and /healthz/probe/session
-(who is logged in, and a per-session counter).
+production) three more views show that state is shared between app servers:
+/healthz/probe/cache (set and read a cache key), /healthz/probe/session
+(who is logged in, and a per-session counter) and /healthz/probe/task
+(queue a task that writes a cache key when a worker runs it).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 
 from django.conf import settings
@@ -79,9 +81,24 @@ def probe_session(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"user": user, "count": request.session["probe_count"]})
 
 
+def probe_task(key: str) -> None:
+    """The probe's task: says which worker process ran it."""
+    cache.set("probe:" + key, f"done by worker {os.getpid()}", timeout=60)
+
+
+@never_cache
+@require_GET
+def probe_task_view(request: HttpRequest) -> JsonResponse:
+    from tracker.tasks import enqueue
+
+    task = enqueue("tracker.health.probe_task", request.GET.get("key", "")[:100])
+    return JsonResponse({"queued": task, "server": os.getpid()})
+
+
 urlpatterns = [path("healthz", healthz, name="healthz")]
 if getattr(settings, "OPS_PROBE_VIEWS", False):
     urlpatterns += [
         path("healthz/probe/cache", probe_cache, name="healthz-probe-cache"),
         path("healthz/probe/session", probe_session, name="healthz-probe-session"),
+        path("healthz/probe/task", probe_task_view, name="healthz-probe-task"),
     ]
