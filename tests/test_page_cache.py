@@ -347,3 +347,13 @@ def test_the_page_cache_can_live_in_a_redis_of_its_own():
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["pages", "redis://127.0.0.1:6379/4", "redis://127.0.0.1:6379/3"]
     assert pagecache.cache._alias == "default"  # this test run sets none
+
+
+def test_the_dashboard_etag_is_the_page_caches_weak_one(client, record):
+    """The home page's frame carries a CSRF token masked afresh in each answer,
+    as the cached pages do: its ETag is weak too, and answers 304 to it."""
+    client.get(reverse("tracker:home"))
+    first = client.get(reverse("tracker:home"))
+    assert first["ETag"].startswith('W/"')
+    for sent in (first["ETag"], first["ETag"][2:]):
+        assert client.get(reverse("tracker:home"), HTTP_IF_NONE_MATCH=sent).status_code == 304, sent

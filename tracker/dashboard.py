@@ -8,9 +8,10 @@ the language and the date shown (the `as_of` parameter, or today's date,
 on which "overdue" and the trend depend). A cached answer costs one
 database query (the version's fingerprint) and two cache reads.
 
-The ETag is made of the same parts plus the reader's CSRF cookie (the page
-frame holds a CSRF token for the language switcher), so a reader whose
-browser has the page gets a 304 without a body until something changes.
+The ETag is the page cache's (tracker/pagecache.py): a weak digest of the
+same key and the reader's CSRF secret (the page frame holds a CSRF token for
+the language switcher), so a reader whose browser has the page gets a 304
+without a body until something changes.
 There is no Last-Modified: the version is not a time, and the page also
 changes with the date and the language. The response is `private, no-cache`
 (revalidated every time) and varies on Accept-Language and Cookie.
@@ -27,7 +28,6 @@ cached figures of the previous release are never served after a deploy.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 
 from django.conf import settings
@@ -39,7 +39,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
-from tracker import stats
+from tracker import pagecache, stats
 from tracker.insights.version import record_version
 from tracker.pagecache import release
 from tracker.views import BadRequest, _as_of, public_view
@@ -73,10 +73,10 @@ def _state(request: HttpRequest) -> dict | None:
 
 
 def _key_parts(version: str, as_of: dt.date | None) -> dict:
-    """The cache key of the figures in the active language, and its parts."""
+    """The cache key of the figures in the active language."""
     day = as_of or stats.today()
     parts = (release(), version, translation.get_language(), bool(as_of), day.isoformat())
-    return {"key": "dashboard:content:" + ":".join(map(str, parts)), "parts": parts}
+    return {"key": "dashboard:content:" + ":".join(map(str, parts))}
 
 
 def warm() -> list[str]:
@@ -98,8 +98,9 @@ def dashboard_etag(request: HttpRequest) -> str | None:
     state = _state(request)
     if state is None:
         return None
-    csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    return hashlib.sha256(repr((*state["parts"], csrf)).encode()).hexdigest()[:32]
+    # The page cache's ETag: weak, as the page's CSRF token is masked afresh
+    # in each answer (RFC 9110 8.8.1).
+    return pagecache.etag(request, state["key"])
 
 
 def _content(as_of: dt.date | None) -> str:

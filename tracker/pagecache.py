@@ -188,7 +188,7 @@ def kept_headers(response: HttpResponseBase) -> dict:
 # --- public pages ---------------------------------------------------------------------------
 
 
-def _etag(request: HttpRequest, key: str) -> str:
+def etag(request: HttpRequest, key: str) -> str:
     """The key and the reader's CSRF secret: the one their cookie holds, or
     the one this answer's cookie sets (so that the first revalidation after
     the cookie is set already matches). Weak: each answer masks the token
@@ -204,7 +204,7 @@ def _not_modified(request: HttpRequest, etag: str) -> bool:
 
 
 def _page_response(request: HttpRequest, entry: dict, key: str, status: str) -> HttpResponseBase:
-    if _not_modified(request, _etag(request, key)):
+    if _not_modified(request, etag(request, key)):
         response: HttpResponseBase = HttpResponseNotModified()
     else:
         content = entry["content"]
@@ -214,7 +214,7 @@ def _page_response(request: HttpRequest, entry: dict, key: str, status: str) -> 
         response = HttpResponse(content, status=entry["status"])
         for name, value in entry["headers"].items():
             response[name] = value
-    response["ETag"] = _etag(request, key)
+    response["ETag"] = etag(request, key)
     response[STATUS_HEADER] = status
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
